@@ -1,0 +1,25 @@
+"""archspec: how much memory and compute does this network need?
+
+Networks are written in a small text language (.arch files); an analytic
+engine computes every layer's shape, parameters, FLOPs and feature memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["ArchError", "analyze", "load", "loads"]
+
+
+def __getattr__(name: str) -> Any:
+    # Keep `import archspec` cheap: the parser and engine load on first use.
+    if name in ("analyze", "load", "loads"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "ArchError":
+        from .errors import ArchError
+
+        return ArchError
+    raise AttributeError(name)

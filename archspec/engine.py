@@ -1,0 +1,220 @@
+"""The analytic engine: one pass over the graph in execution order computes,
+per layer, output shape, parameters, buffers, FLOPs, MACs and feature memory.
+
+Nothing here runs a network; every figure is arithmetic on shapes.  Views
+(table, JSON, reports) only format an `Analysis`; they never recompute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from .conventions import MACS, Convention, Site
+from .conventions import get as get_convention
+from .errors import ArchError
+from .graph import Graph
+from .layers.base import Shape, ShapeError, show
+from .layers.conv import FullyConnected
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+MAX_SIDE = 1 << 20  # an input side beyond a million pixels is a typo, not an image
+
+
+@dataclass(slots=True)
+class LayerCost:
+    name: str
+    kind: str
+    inputs: list[str]
+    output_shape: Shape
+    params: int
+    buffers: int
+    flops: int
+    macs: int
+    feature_bytes: int
+    param_bytes: int
+    path: str
+    line: int
+
+
+@dataclass(slots=True)
+class Totals:
+    params: int = 0
+    buffers: int = 0
+    param_bytes: int = 0
+    feature_bytes: int = 0
+    flops: int = 0
+    macs: int = 0
+    output_shape: Shape = (0, 0, 0)
+
+
+@dataclass(slots=True)
+class Analysis:
+    model: str
+    input_shape: Shape
+    batch: int
+    convention: str
+    dtype: str
+    layers: list[LayerCost] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+def input_shapes(graph: Graph, size: tuple[int, int] | None) -> dict[int, Shape]:
+    """Declared input shapes, with height and width replaced by `size` for
+    every input not marked `fixed`."""
+    shapes: dict[int, Shape] = {}
+    for i in graph.input_ids:
+        node = graph.nodes[i]
+        assert node.shape is not None
+        c, h, w = node.shape
+        if size is not None and not node.fixed:
+            h, w = size
+        shapes[i] = (c, h, w)
+    return shapes
+
+
+def infer_shapes(graph: Graph, size: tuple[int, int] | None, nodes: list[int] | None = None) -> list[Shape | None]:
+    """Output shape of every node (or of `nodes`, which must be closed under
+    inputs), raising a located ArchError on the first layer that cannot run."""
+    shapes: list[Shape | None] = [None] * len(graph.nodes)
+    for i, shape in input_shapes(graph, size).items():
+        shapes[i] = shape
+    for i in (range(len(graph.nodes)) if nodes is None else nodes):
+        node = graph.nodes[i]
+        if node.layer is None:
+            continue
+        ins = [shapes[j] for j in node.inputs]
+        try:
+            shapes[i] = node.layer.output_shape(ins)  # type: ignore[arg-type]
+        except ShapeError as exc:
+            raise _shape_error(graph, i, ins, exc, size, nodes) from None
+    return shapes
+
+
+def bind_reference_shapes(graph: Graph) -> None:
+    """Fix what a spec leaves to its reference input: the kernel of each `fc`
+    (its weights cover its input at the reference size, as in MatConvNet)."""
+    unbound = [i for i, n in enumerate(graph.nodes)
+               if isinstance(n.layer, FullyConnected) and n.layer.kernel is None]
+    if not unbound:
+        return
+    shapes = infer_shapes(graph, None)
+    for i in unbound:
+        node = graph.nodes[i]
+        source = shapes[node.inputs[0]]
+        assert source is not None and node.layer is not None
+        node.layer = node.layer.model_copy(update={"kernel": (source[1], source[2])})
+
+
+def _shape_error(graph: Graph, index: int, inputs: list[Shape | None], exc: ShapeError,
+                 size: tuple[int, int] | None, nodes: list[int] | None) -> ArchError:
+    node = graph.nodes[index]
+    shown = ", ".join(show(s) for s in inputs if s is not None)
+    where = f"{node.kind} '{node.name}' at line {node.location.line}"
+    message = f"{where}: {exc} (input {shown})"
+    hint = None
+    if exc.empty:
+        current = _current_size(graph, size)
+        smallest = smallest_working_size(graph, nodes, current)
+        if smallest is not None:
+            hint = f"the smallest square input that works is {smallest} x {smallest}"
+        message = f"{where}: input too small: {exc}"
+    return graph.error(message, node, hint)
+
+
+def _current_size(graph: Graph, size: tuple[int, int] | None) -> tuple[int, int]:
+    if size is not None:
+        return size
+    ids = graph.input_ids
+    shape = graph.nodes[ids[0]].shape if ids else None
+    return (shape[1], shape[2]) if shape else (1, 1)
+
+
+def _works(graph: Graph, nodes: list[int] | None, side: int) -> bool:
+    try:
+        infer_shapes_quiet(graph, (side, side), nodes)
+        return True
+    except ShapeError:
+        return False
+
+
+def infer_shapes_quiet(graph: Graph, size: tuple[int, int], nodes: list[int] | None) -> None:
+    """Shape inference that raises the bare ShapeError (for size searches)."""
+    shapes: list[Shape | None] = [None] * len(graph.nodes)
+    for i, shape in input_shapes(graph, size).items():
+        shapes[i] = shape
+    for i in (range(len(graph.nodes)) if nodes is None else nodes):
+        layer = graph.nodes[i].layer
+        if layer is not None:
+            shapes[i] = layer.output_shape([shapes[j] for j in graph.nodes[i].inputs])  # type: ignore[misc]
+
+
+def smallest_working_size(graph: Graph, nodes: list[int] | None, current: tuple[int, int]) -> int | None:
+    """Smallest square input side for which every layer has a non-empty output.
+
+    Searches upward by doubling, then bisects; sizes where a layer fails for
+    reasons other than size (mismatched branches) end the search with None."""
+    high = max(current)
+    while not _works(graph, nodes, high):
+        high *= 2
+        if high > MAX_SIDE:
+            return None
+    low = 0  # invariant: low fails (or is 0), high works
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _works(graph, nodes, mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
+            upto: str | None = None, dtype: str = "float32",
+            convention: str | Convention = "burden") -> Analysis:
+    """Cost of one forward pass of `batch` images at `size` (default: the
+    spec's own input size), up to and including layer `upto` if given."""
+    rules = get_convention(convention) if isinstance(convention, str) else convention
+    if dtype not in DTYPE_BYTES:
+        raise ArchError(f"unknown dtype '{dtype}'; known: {', '.join(DTYPE_BYTES)}")
+    if batch < 1:
+        raise ArchError(f"batch must be at least 1, got {batch}")
+    if size is not None and not (1 <= size[0] <= MAX_SIDE and 1 <= size[1] <= MAX_SIDE):
+        raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
+    if not graph.input_ids:
+        raise ArchError("the spec declares no input (add a line like `input 3 x 224 x 224`)")
+    nodes = graph.ancestors(graph.find(upto)) if upto else list(range(len(graph.nodes)))
+    if upto and graph.nodes[nodes[-1]].layer is None:
+        raise ArchError(f"'{upto}' is an input, not a layer")
+    shapes = infer_shapes(graph, size, nodes)
+    width = DTYPE_BYTES[dtype]
+    first_input = shapes[graph.input_ids[0]]
+    assert first_input is not None
+    result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype)
+    totals = result.totals
+    for i in nodes:
+        node = graph.nodes[i]
+        layer = node.layer
+        if layer is None:
+            continue
+        ins = [shapes[j] for j in node.inputs]
+        out = shapes[i]
+        assert out is not None
+        params = sum(layer.parameters(ins).values())  # type: ignore[arg-type]
+        buffers = sum(layer.buffers(ins).values())  # type: ignore[arg-type]
+        site = Site(layer, tuple(ins), out)  # type: ignore[arg-type]
+        flops = rules.flops(site) * batch
+        macs = MACS.flops(site) * batch
+        feature = 0 if (layer.inplace and rules.inplace_is_free) else prod(out) * width * batch
+        cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
+                         params, buffers, flops, macs, feature, (params + buffers) * width,
+                         node.location.path, node.location.line)
+        result.layers.append(cost)
+        totals.params += params
+        totals.buffers += buffers
+        totals.flops += flops
+        totals.macs += macs
+        totals.feature_bytes += feature
+        totals.output_shape = out
+    totals.param_bytes = (totals.params + totals.buffers) * width
+    return result

@@ -1,0 +1,601 @@
+"""Syntax tree -> flat layer graph.
+
+Evaluation is eager and single-pass: statements run in order, and applying a
+chain to a tensor appends its layers to the graph at once.  Blocks are called
+like layers; repetition and conditionals are resolved here, so the graph the
+engine sees has no blocks, no repeats and no expressions left.
+
+Naming (every layer gets a stable, hierarchical name):
+* `x = conv(...)`           one layer: it is named `x`;
+* `x = conv > bn > relu`    several: `x.conv`, `x.bn`, `x.relu`; a kind that
+                            occurs more than once is numbered (`x.conv1`, `x.conv2`);
+* a bare chain inside a block is named directly under the block instance;
+* `step as name`            an explicit name, relative to the enclosing block;
+* a block instance prefixes its layers: `res2.bottleneck1.main.conv1`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from . import syntax as ast
+from .builtins import BUILTINS
+from .errors import ArchError, Location, suggest
+from .graph import Graph, Metadata, Node
+from .layers import REGISTRY, Layer
+from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, SourceStep, Step, Tensor, describe
+
+MAX_LAYERS = 1_000_000
+MAX_CALL_DEPTH = 100
+MAX_INT = 10**9  # larger numbers in a layer's arguments are never a real network
+
+
+class ModuleLoader(Protocol):
+    def load_import(self, target: str, importer: ast.Module, pos: ast.Pos) -> ast.Module: ...
+
+    def entered(self, module: ast.Module) -> AbstractContextManager[None]: ...
+
+
+@dataclass(slots=True)
+class Scope:
+    prefix: str  # "" at top level, "res2.bottleneck1." inside a block instance
+    module: ast.Module
+    input: Tensor | None
+    current: Tensor | None
+    values: dict[str, Any] = field(default_factory=dict)
+    defined_at: dict[str, int] = field(default_factory=dict)
+    top: bool = False
+
+
+class Expander:
+    def __init__(self, graph: Graph, loader: ModuleLoader, overrides: dict[str, Any]) -> None:
+        self.graph = graph
+        self.loader = loader
+        self.overrides = dict(overrides)
+        self.blocks: dict[str, Block] = {}
+        self.globals: dict[str, Any] = {}  # top-level values and params, visible in blocks
+        self.call_stack: list[str] = []
+        self.prefixes: set[str] = set()
+        self.imported: set[str] = set()
+        self._layer_cache: dict[tuple[Any, ...], Layer] = {}
+
+    # ---- errors -------------------------------------------------------
+    def error(self, message: str, module: ast.Module, pos: ast.Pos, hint: str | None = None) -> ArchError:
+        return ArchError(message, module.location(pos), module.source, hint)
+
+    # ---- program ------------------------------------------------------
+    def run_main(self, module: ast.Module) -> None:
+        self.graph.sources[module.path] = module.source
+        self.imported.add(module.path)
+        scope = Scope("", module, None, None, top=True)
+        meta: dict[str, Any] = {}
+        for stmt in module.statements:
+            self.run_statement(stmt, scope, meta)
+        unknown = set(self.overrides) - set(self.graph.params)
+        if unknown:
+            name = sorted(unknown)[0]
+            known = ", ".join(self.graph.params) or "none"
+            raise ArchError(f"--set {name}: the spec has no parameter '{name}' (its parameters: {known})",
+                            hint=suggest(name, self.graph.params))
+        try:
+            self.graph.metadata = Metadata(**meta)
+        except ValidationError as exc:
+            raise ArchError(f"bad metadata: {exc.errors()[0]['msg']}", module.location(ast.Pos(1, 1))) from None
+
+    def run_library(self, module: ast.Module) -> None:
+        self.graph.sources[module.path] = module.source
+        scope = Scope("", module, None, None, top=True)
+        for stmt in module.statements:
+            if isinstance(stmt, (ast.BlockDef, ast.ImportDecl)) or (
+                    isinstance(stmt, ast.Assign) and not self._is_chain(stmt.value, scope)):
+                self.run_statement(stmt, scope, {})
+            else:
+                raise self.error("an imported file may only define blocks, values and imports",
+                                 module, stmt.pos)
+
+    def _is_chain(self, expr: ast.Expr, scope: Scope) -> bool:
+        value = self.evaluate(expr, scope)
+        return isinstance(value, (Pipe, Tensor))
+
+    def run_statement(self, stmt: ast.Statement, scope: Scope, meta: dict[str, Any]) -> None:
+        module = scope.module
+        if isinstance(stmt, ast.ModelDecl):
+            meta["model"] = stmt.name
+        elif isinstance(stmt, ast.MetaDecl):
+            self.run_meta(stmt, scope, meta)
+        elif isinstance(stmt, ast.InputDecl):
+            self.run_input(stmt, scope)
+        elif isinstance(stmt, ast.ParamDecl):
+            self.run_param(stmt, scope)
+        elif isinstance(stmt, ast.ImportDecl):
+            imported = self.loader.load_import(stmt.path, module, stmt.pos)
+            if imported.path not in self.imported:
+                self.imported.add(imported.path)
+                with self.loader.entered(imported):
+                    self.run_library(imported)
+        elif isinstance(stmt, ast.BlockDef):
+            if stmt.name in self.blocks:
+                other = self.blocks[stmt.name]
+                where = other.module.location(other.definition.pos)
+                raise self.error(f"block '{stmt.name}' is already defined at {where}", module, stmt.pos)
+            if stmt.name in REGISTRY:
+                raise self.error(f"'{stmt.name}' is a layer kind; give the block another name",
+                                 module, stmt.pos)
+            self.blocks[stmt.name] = Block(stmt, module)
+        elif isinstance(stmt, ast.Assign):
+            self.run_assign(stmt, scope)
+        else:
+            self.run_bare(stmt, scope)
+
+    def run_meta(self, stmt: ast.MetaDecl, scope: Scope, meta: dict[str, Any]) -> None:
+        known = Metadata.model_fields
+        if stmt.key not in known or stmt.key == "model":
+            raise self.error(f"unknown metadata '@{stmt.key}'", scope.module, stmt.pos,
+                             hint=suggest(stmt.key, [k for k in known if k != "model"]) or
+                             "known: " + ", ".join("@" + k for k in known if k != "model"))
+        if isinstance(stmt.value, ast.Ratio):
+            value: Any = stmt.value.parts
+        else:
+            expr = stmt.value
+            # bare names in metadata are words (`@task classification`), not variables
+            value = expr.id if isinstance(expr, ast.Name) else self.evaluate(expr, scope)
+            if isinstance(value, (Tensor, Pipe)):
+                raise self.error(f"@{stmt.key} must be a value", scope.module, stmt.pos)
+        if stmt.key == "scales" and isinstance(value, (int, float)):
+            value = (value,)
+        meta[stmt.key] = value
+
+    def run_input(self, stmt: ast.InputDecl, scope: Scope) -> None:
+        dims = [self.evaluate(d, scope) for d in stmt.dims]
+        for d, expr in zip(dims, stmt.dims):
+            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_INT:
+                raise self.error(f"input sizes must be whole numbers from 1 to {MAX_INT}, got {d!r}",
+                                 scope.module, getattr(expr, "pos", stmt.pos))
+        if len(dims) == 1:
+            shape = (dims[0], 1, 1)
+        elif len(dims) == 3:
+            shape = (dims[0], dims[1], dims[2])
+        else:
+            raise self.error("an input is C or C x H x W", scope.module, stmt.pos)
+        name = stmt.name or "input"
+        if name in scope.values or name in self.graph.index:
+            raise self.error(f"'{name}' is already defined", scope.module, stmt.pos)
+        node = self.add_node(name, None, (), scope.module, stmt.pos, shape=shape, fixed=stmt.fixed)
+        tensor = Tensor(node)
+        if stmt.name:
+            scope.values[stmt.name] = tensor
+        if scope.input is None:
+            scope.input = scope.current = tensor
+
+    def run_param(self, stmt: ast.ParamDecl, scope: Scope) -> None:
+        default = self.evaluate(stmt.value, scope)
+        if isinstance(default, (Tensor, Pipe)):
+            raise self.error("a param must be a value, not a layer or tensor", scope.module, stmt.pos)
+        value = default
+        if stmt.name in self.overrides:
+            value = self.overrides[stmt.name]
+            numeric = (int, float)
+            same = (isinstance(value, bool) == isinstance(default, bool)) and (
+                isinstance(value, numeric) and isinstance(default, numeric) or type(value) is type(default))
+            if not same:
+                raise ArchError(f"--set {stmt.name}: expected a value like {default!r}, got {value!r}",
+                                scope.module.location(stmt.pos), scope.module.source)
+        self.graph.params[stmt.name] = value
+        self.bind(scope, stmt.name, value, stmt.pos)
+
+    def bind(self, scope: Scope, name: str, value: Any, pos: ast.Pos) -> None:
+        if name in scope.values:
+            line = scope.defined_at.get(name, 0)
+            raise self.error(f"'{name}' is already defined (line {line})", scope.module, pos)
+        scope.values[name] = value
+        scope.defined_at[name] = pos.line
+        if scope.top and not isinstance(value, (Tensor, Pipe)):
+            self.globals[name] = value
+
+    def run_assign(self, stmt: ast.Assign, scope: Scope) -> None:
+        value = self.evaluate(stmt.value, scope)
+        if isinstance(value, Pipe):
+            value = self.apply(value, scope, stmt.name, stmt.pos)
+            self.graph.aliases.setdefault(scope.prefix + stmt.name, value.node)
+        if isinstance(value, Tensor):
+            scope.current = value
+        self.bind(scope, stmt.name, value, stmt.pos)
+
+    def run_bare(self, stmt: ast.Bare, scope: Scope) -> None:
+        value = self.evaluate(stmt.value, scope)
+        if isinstance(value, Pipe):
+            value = self.apply(value, scope, None, stmt.pos)
+        if not isinstance(value, Tensor):
+            raise self.error(f"this line computes {describe(value)} but does nothing with it; "
+                             "name it (`name = ...`) or make it a layer chain", scope.module, stmt.pos)
+        scope.current = value
+
+    # ---- applying chains: where layers are made -------------------------
+    def apply(self, pipe: Pipe, scope: Scope, statement: str | None, pos: ast.Pos) -> Tensor:
+        source = pipe.source or scope.current
+        if source is None:
+            raise self.error("no input to apply this chain to: declare one first (`input 3 x 224 x 224`)",
+                             scope.module, pos)
+        names = self.step_names(pipe.steps, scope.prefix, statement)
+        tensor = source
+        for position, (step, name) in enumerate(zip(pipe.steps, names)):
+            head = position == 0 and pipe.source is None
+            tensor = self.apply_step(step, tensor, name, head, scope)
+        return tensor
+
+    @staticmethod
+    def step_names(steps: list[Step], prefix: str, statement: str | None) -> list[str]:
+        if statement is not None and len(steps) == 1 and steps[0].name is None:
+            return [prefix + statement]
+        base = prefix + (statement + "." if statement is not None else "")
+        totals = Counter(s.label for s in steps if s.name is None)
+        seen: Counter[str] = Counter()
+        names = []
+        for step in steps:
+            if step.name is not None:
+                names.append(prefix + step.name)
+                continue
+            seen[step.label] += 1
+            numbered = step.label if totals[step.label] == 1 else f"{step.label}{seen[step.label]}"
+            names.append(base + numbered)
+        return names
+
+    def apply_step(self, step: Step, tensor: Tensor, name: str, head: bool, scope: Scope) -> Tensor:
+        if isinstance(step, LayerStep):
+            layer = step.layer
+            inputs = tuple(step.tensors) if (head and step.tensors) else (tensor,) + tuple(step.tensors)
+            if len(inputs) < layer.min_inputs or (layer.max_inputs is not None and len(inputs) > layer.max_inputs):
+                wanted = (f"{layer.min_inputs}" if layer.max_inputs == layer.min_inputs
+                          else f"at least {layer.min_inputs}" if layer.max_inputs is None
+                          else f"{layer.min_inputs} to {layer.max_inputs}")
+                raise self.error(f"{layer.kind} takes {wanted} input tensors, got {len(inputs)}",
+                                 step.module, step.pos)
+            node = self.add_node(name, layer, tuple(t.node for t in inputs), step.module, step.pos,
+                                 explicit=step.name is not None)
+            return Tensor(node)
+        if isinstance(step, GroupStep):
+            prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
+            inner = Scope(prefix, scope.module, scope.input, tensor, top=False)
+            names = self.step_names(step.steps, prefix, None)
+            for sub, sub_name in zip(step.steps, names):
+                tensor = self.apply_step(sub, tensor, sub_name, False, inner)
+            self.graph.aliases.setdefault(prefix[:-1], tensor.node)
+            return tensor
+        return self.call_block(step, tensor, name)
+
+    def call_block(self, step: BlockStep, tensor: Tensor, name: str) -> Tensor:
+        block = step.block
+        definition = block.definition
+        if block.name in self.call_stack:
+            cycle = " -> ".join(self.call_stack[self.call_stack.index(block.name):] + [block.name])
+            raise self.error(f"block '{block.name}' calls itself ({cycle}); blocks cannot recurse",
+                             step.module, step.pos)
+        if len(self.call_stack) >= MAX_CALL_DEPTH:
+            raise self.error(f"blocks nested deeper than {MAX_CALL_DEPTH}", step.module, step.pos)
+        prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
+        scope = Scope(prefix + ".", block.module, tensor, tensor)
+        self.bind_arguments(step, scope)
+        self.call_stack.append(block.name)
+        try:
+            for stmt in definition.body:
+                self.run_statement(stmt, scope, {})
+        finally:
+            self.call_stack.pop()
+        assert scope.current is not None
+        self.graph.aliases.setdefault(prefix, scope.current.node)
+        return scope.current
+
+    def bind_arguments(self, step: BlockStep, scope: Scope) -> None:
+        definition = step.block.definition
+        params = definition.params
+        if len(step.args) > len(params):
+            raise self.error(f"block '{definition.name}' takes {len(params)} arguments, got {len(step.args)}",
+                             step.module, step.pos)
+        names = [p.name for p in params]
+        for key in step.kwargs:
+            if key not in names:
+                raise self.error(f"block '{definition.name}' has no parameter '{key}'", step.module, step.pos,
+                                 hint=suggest(key, names) or f"its parameters: {', '.join(names) or 'none'}")
+        for i, param in enumerate(params):
+            if i < len(step.args):
+                if param.name in step.kwargs:
+                    raise self.error(f"'{param.name}' is given twice", step.module, step.pos)
+                value = step.args[i]
+            elif param.name in step.kwargs:
+                value = step.kwargs[param.name]
+            elif param.default is not None:
+                value = self.evaluate(param.default, scope)  # may use earlier parameters
+            else:
+                raise self.error(f"block '{definition.name}' needs a value for '{param.name}'",
+                                 step.module, step.pos)
+            scope.values[param.name] = value
+            scope.defined_at[param.name] = param.pos.line
+
+    def claim_prefix(self, name: str, explicit: bool, module: ast.Module, pos: ast.Pos) -> str:
+        if name in self.prefixes or name in self.graph.index:
+            if explicit:
+                raise self.error(f"the name '{name}' is already used", module, pos)
+            n = 2
+            while f"{name}_{n}" in self.prefixes or f"{name}_{n}" in self.graph.index:
+                n += 1
+            name = f"{name}_{n}"
+        self.prefixes.add(name)
+        return name
+
+    def add_node(self, name: str, layer: Layer | None, inputs: tuple[int, ...], module: ast.Module,
+                 pos: ast.Pos, shape: Any = None, fixed: bool = False, explicit: bool = True) -> int:
+        graph = self.graph
+        if name in graph.index or name in self.prefixes:
+            if explicit:
+                other = graph.nodes[graph.index[name]].location if name in graph.index else None
+                where = f" (first at line {other.line})" if other else ""
+                raise self.error(f"the name '{name}' is already used{where}", module, pos)
+            n = 2
+            while f"{name}_{n}" in graph.index or f"{name}_{n}" in self.prefixes:
+                n += 1
+            name = f"{name}_{n}"
+        if len(graph.nodes) >= MAX_LAYERS:
+            raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
+                             "anyone can run (check the repeat counts)", module, pos)
+        graph.index[name] = len(graph.nodes)
+        location = Location(module.path, pos.line, pos.column, pos.width)
+        graph.nodes.append(Node(name, layer, inputs, location, shape, fixed))
+        return len(graph.nodes) - 1
+
+    # ---- expressions ----------------------------------------------------
+    def evaluate(self, expr: ast.Expr, scope: Scope) -> Any:
+        method = getattr(self, "eval_" + type(expr).__name__)
+        return method(expr, scope)
+
+    def eval_Number(self, expr: ast.Number, scope: Scope) -> Any:
+        return expr.value
+
+    def eval_String(self, expr: ast.String, scope: Scope) -> Any:
+        return expr.value
+
+    def eval_Bool(self, expr: ast.Bool, scope: Scope) -> Any:
+        return expr.value
+
+    def eval_InputRef(self, expr: ast.InputRef, scope: Scope) -> Any:
+        if scope.input is None:
+            raise self.error("`in` has no tensor yet: declare the input first", scope.module, expr.pos)
+        return scope.input
+
+    def eval_TupleExpr(self, expr: ast.TupleExpr, scope: Scope) -> Any:
+        return tuple(self.value_of(item, scope) for item in expr.items)
+
+    def eval_Name(self, expr: ast.Name, scope: Scope) -> Any:
+        name = expr.id
+        if name in scope.values:
+            return scope.values[name]
+        if not scope.top and name in self.globals:
+            return self.globals[name]
+        if name in self.blocks:
+            return Pipe([BlockStep(self.blocks[name], (), {}, expr.pos, scope.module)])
+        if name in REGISTRY:
+            return Pipe([self.make_layer(name, [], [], expr.pos, scope)])
+        known = list(scope.values) + list(self.globals) + list(self.blocks) + list(REGISTRY)
+        raise self.error(f"unknown name '{name}'", scope.module, expr.pos, hint=suggest(name, known))
+
+    def eval_Call(self, expr: ast.Call, scope: Scope) -> Any:
+        args = [self.evaluate(a, scope) for a in expr.args]
+        kwargs = [(k, self.value_of(k.value, scope)) for k in expr.kwargs]
+        name = expr.func
+        if name in scope.values or (not scope.top and name in self.globals):
+            raise self.error(f"'{name}' is {describe(self.eval_Name(ast.Name(name, expr.pos), scope))}, "
+                             "not something to call", scope.module, expr.pos)
+        wants_tensor = any(isinstance(a, Tensor) for a in args)
+        if name in BUILTINS and not (name in REGISTRY and wants_tensor):
+            return self.call_builtin(name, args, kwargs, expr, scope)
+        if name in self.blocks:
+            keywords = {}
+            for k, v in kwargs:
+                if k.name in keywords:
+                    raise self.error(f"'{k.name}' is given twice", scope.module, k.pos)
+                keywords[k.name] = v
+            for a in args:
+                if isinstance(a, (Tensor, Pipe)):
+                    raise self.error(f"block arguments are values; got {describe(a)} (a block takes its "
+                                     "input from the chain)", scope.module, expr.pos)
+            return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module)])
+        if name in REGISTRY:
+            return Pipe([self.make_layer(name, args, kwargs, expr.pos, scope)])
+        known = list(self.blocks) + list(REGISTRY) + list(BUILTINS)
+        raise self.error(f"unknown layer, block or function '{name}'", scope.module, expr.pos,
+                         hint=suggest(name, known))
+
+    def call_builtin(self, name: str, args: list[Any], kwargs: list[tuple[ast.Keyword, Any]],
+                     expr: ast.Call, scope: Scope) -> Any:
+        for a in args:
+            if isinstance(a, (Tensor, Pipe)):
+                raise self.error(f"{name}() takes numbers, got {describe(a)}", scope.module, expr.pos)
+        try:
+            return BUILTINS[name](*args, **{k.name: v for k, v in kwargs})
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise self.error(f"{name}(): {exc}", scope.module, expr.pos) from None
+
+    def make_layer(self, kind: str, args: list[Any], kwargs: list[tuple[ast.Keyword, Any]],
+                   pos: ast.Pos, scope: Scope) -> LayerStep:
+        cls = REGISTRY[kind]
+        many = cls.max_inputs != 1
+        tensors = tuple(a for a in args if isinstance(a, Tensor)) if many else ()
+        values = [a for a in args if not (many and isinstance(a, Tensor))]
+        for a in values:
+            if isinstance(a, (Tensor, Pipe)):
+                raise self.error(f"{kind} takes its input from the chain; an argument here is {describe(a)}",
+                                 scope.module, pos)
+        if len(values) > len(cls.positional):
+            names = ", ".join(cls.positional) or "none"
+            raise self.error(f"{kind} takes at most {len(cls.positional)} positional arguments "
+                             f"({names}), got {len(values)}", scope.module, pos)
+        fields = dict(zip(cls.positional, values))
+        options = [f for f in cls.model_fields]
+        for keyword, value in kwargs:
+            if keyword.name not in options:
+                raise self.error(f"{kind} has no option '{keyword.name}'", scope.module, keyword.pos,
+                                 hint=suggest(keyword.name, options) or f"its options: {', '.join(options) or 'none'}")
+            if keyword.name in fields:
+                raise self.error(f"'{keyword.name}' is given twice", scope.module, keyword.pos)
+            fields[keyword.name] = value
+        for key, value in fields.items():
+            self.check_magnitude(value, f"{kind} {key}", scope.module, pos)
+        key = (kind, tuple(sorted(fields.items())))
+        layer = self._layer_cache.get(key)
+        if layer is None:
+            try:
+                layer = cls(**fields)
+            except ValidationError as exc:
+                raise self.error(f"{kind}: {self.explain_validation(exc)}", scope.module, pos) from None
+            self._layer_cache[key] = layer
+        return LayerStep(layer, tensors, pos, scope.module)
+
+    def check_magnitude(self, value: Any, what: str, module: ast.Module, pos: ast.Pos) -> None:
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, (int, float)) and not isinstance(item, bool) and abs(item) > MAX_INT:
+                raise self.error(f"{what} = {item} is beyond any real network (limit {MAX_INT:,})", module, pos)
+
+    @staticmethod
+    def explain_validation(exc: ValidationError) -> str:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("tuple[", "int", "function")))
+            got = err.get("input")
+            parts.append(f"{where or 'value'}: {err['msg'].lower()} (got {got!r})")
+        return "; ".join(dict.fromkeys(parts)) if len(parts) < 3 else parts[0]
+
+    def value_of(self, expr: ast.Expr, scope: Scope) -> Any:
+        value = self.evaluate(expr, scope)
+        if isinstance(value, Pipe):
+            raise self.error(f"expected a value, got {describe(value)}", scope.module, expr.pos)
+        return value
+
+    def number(self, expr: ast.Expr, scope: Scope) -> Any:
+        value = self.evaluate(expr, scope)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(f"expected a number, got {describe(value)}", scope.module, expr.pos)
+        return value
+
+    def eval_Unary(self, expr: ast.Unary, scope: Scope) -> Any:
+        if expr.op == "not":
+            return not self.boolean(expr.operand, scope)
+        return -self.number(expr.operand, scope)
+
+    def boolean(self, expr: ast.Expr, scope: Scope) -> bool:
+        value = self.evaluate(expr, scope)
+        if not isinstance(value, bool):
+            raise self.error(f"expected true or false, got {describe(value)}", scope.module, expr.pos)
+        return value
+
+    def eval_Binary(self, expr: ast.Binary, scope: Scope) -> Any:
+        op = expr.op
+        if op == "and":
+            return self.boolean(expr.left, scope) and self.boolean(expr.right, scope)
+        if op == "or":
+            return self.boolean(expr.left, scope) or self.boolean(expr.right, scope)
+        left, right = self.value_of(expr.left, scope), self.value_of(expr.right, scope)
+        if op in ("==", "!="):
+            return (left == right) == (op == "==")
+        if isinstance(left, str) and isinstance(right, str) and op == "+":
+            return left + right
+        for operand, node in ((left, expr.left), (right, expr.right)):
+            if isinstance(operand, bool) or not isinstance(operand, (int, float)):
+                raise self.error(f"'{op}' needs numbers, got {describe(operand)}", scope.module, node.pos)
+        try:
+            result = _ARITHMETIC[op](left, right)
+        except ZeroDivisionError:
+            raise self.error("division by zero", scope.module, expr.pos) from None
+        except OverflowError:
+            raise self.error("number too large", scope.module, expr.pos) from None
+        if isinstance(result, int) and abs(result) > 10**30:
+            raise self.error("number too large", scope.module, expr.pos)
+        return result
+
+    def eval_Conditional(self, expr: ast.Conditional, scope: Scope) -> Any:
+        branch = expr.then if self.boolean(expr.test, scope) else expr.otherwise
+        return self.evaluate(branch, scope)
+
+    def eval_Chain(self, expr: ast.Chain, scope: Scope) -> Any:
+        pipe = Pipe()
+        for i, step_expr in enumerate(expr.steps):
+            value = self.evaluate(step_expr, scope)
+            if isinstance(value, Tensor) and i == 0:
+                pipe.source = value
+            elif isinstance(value, Pipe):
+                if value.source is not None:
+                    if i == 0:
+                        pipe.source = value.source
+                    else:
+                        raise self.error("a tensor can only start a chain", scope.module, step_expr.pos)
+                self.extend(pipe, value.steps, scope.module, step_expr.pos)
+            else:
+                what = "a tensor can only start a chain" if isinstance(value, Tensor) else \
+                    f"expected a layer or block here, got {describe(value)}"
+                raise self.error(what, scope.module, step_expr.pos)
+        return pipe
+
+    def extend(self, pipe: Pipe, steps: list[Step], module: ast.Module, pos: ast.Pos) -> None:
+        if len(pipe.steps) + len(steps) > MAX_LAYERS:
+            raise self.error(f"this chain expands past {MAX_LAYERS:,} steps", module, pos)
+        pipe.steps.extend(steps)
+
+    def eval_Repeat(self, expr: ast.Repeat, scope: Scope) -> Any:
+        value = self.evaluate(expr.expr, scope)
+        count = self.evaluate(expr.count, scope)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise self.error(f"a repeat count is a whole number >= 0, got {describe(count)}",
+                             scope.module, expr.count.pos)
+        if not isinstance(value, Pipe) or value.source is not None:
+            raise self.error(f"only layers and blocks can be repeated, not {describe(value)}",
+                             scope.module, expr.pos)
+        if len(value.steps) * count > MAX_LAYERS:
+            raise self.error(f"repeating {len(value.steps)} steps {count:,} times expands past "
+                             f"{MAX_LAYERS:,} layers", scope.module, expr.count.pos)
+        return Pipe([_copy(step) for _ in range(count) for step in value.steps])
+
+    def eval_Named(self, expr: ast.Named, scope: Scope) -> Any:
+        value = self.evaluate(expr.expr, scope)
+        if not isinstance(value, Pipe) or value.source is not None or not value.steps:
+            raise self.error(f"only layers and blocks can be named, not {describe(value)}",
+                             scope.module, expr.pos)
+        if len(value.steps) == 1:
+            step = _copy(value.steps[0])
+            step.name = expr.name
+            return Pipe([step])
+        return Pipe([GroupStep(value.steps, expr.pos, expr.name)])
+
+
+def _copy(step: Step) -> Step:
+    """Steps are shared between repeats; naming one must not rename the others."""
+    if isinstance(step, LayerStep):
+        return LayerStep(step.layer, step.tensors, step.pos, step.module, step.name)
+    if isinstance(step, BlockStep):
+        return BlockStep(step.block, step.args, step.kwargs, step.pos, step.module, step.name)
+    if isinstance(step, GroupStep):
+        return GroupStep(list(step.steps), step.pos, step.name)
+    raise TypeError(type(step))
+
+
+def _floordiv(a: Any, b: Any) -> Any:
+    return a // b
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "//": _floordiv,
+    "%": lambda a, b: a % b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+}
+
+__all__ = ["Expander", "SourceStep"]

@@ -1,0 +1,6 @@
+"""All layer kinds.  Importing this package registers every kind in REGISTRY."""
+
+from . import activation, conv, merge, normalization, pooling, reshape  # noqa: F401  (registration)
+from .base import REGISTRY, Layer, Shape, ShapeError, elements, show
+
+__all__ = ["REGISTRY", "Layer", "Shape", "ShapeError", "elements", "show"]

@@ -1,0 +1,52 @@
+"""Layers that only rearrange elements."""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Annotated
+
+from pydantic import Field
+
+from .base import Layer, Shape, ShapeError, show
+
+
+class Flatten(Layer):
+    kind = "flatten"
+    summary = "flatten to (C*H*W) x 1 x 1"
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        return prod(inputs[0]), 1, 1
+
+
+Dim = Annotated[int, Field(ge=-1)]
+
+
+class Reshape(Layer):
+    """Reshape to (C, H, W); one dimension may be -1 (inferred)."""
+
+    kind = "reshape"
+    positional = ("c", "h", "w")
+    summary = "reshape to C x H x W (one dimension may be -1)"
+
+    c: Dim
+    h: Dim = 1
+    w: Dim = 1
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        total = prod(inputs[0])
+        dims = [self.c, self.h, self.w]
+        known = prod(d for d in dims if d != -1)
+        if dims.count(-1) > 1 or known == 0:
+            raise ShapeError("at most one dimension may be -1 and none may be 0")
+        if -1 in dims:
+            if total % known:
+                raise ShapeError(f"cannot reshape {show(inputs[0])} ({total} elements) "
+                                 f"to {self.c} x {self.h} x {self.w}")
+            dims[dims.index(-1)] = total // known
+        if prod(dims) != total:
+            raise ShapeError(f"cannot reshape {show(inputs[0])} ({total} elements) "
+                             f"to {dims[0]} x {dims[1]} x {dims[2]}")
+        return dims[0], dims[1], dims[2]
+
+
+__all__ = ["Flatten", "Reshape"]
