@@ -1,0 +1,15 @@
+"""`archspec kinds`: the layer kinds the language knows."""
+
+from __future__ import annotations
+
+import typer
+
+
+def kinds() -> None:
+    """List the layer kinds the language knows, with their positional arguments."""
+    from ..layers import REGISTRY
+
+    for name in sorted(REGISTRY):
+        cls = REGISTRY[name]
+        args = "(" + ", ".join(cls.positional) + ")" if cls.positional else ""
+        typer.echo(f"{name:12} {args:18} {cls.summary}")

@@ -1,0 +1,51 @@
+"""The reference figures (copied from the convnet-burden table into tests/data)
+and helpers to compare archspec's analyses with them."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from archspec.builtins import round_half_away
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+
+
+@dataclass(frozen=True)
+class Row:
+    task: str
+    model: str
+    input_size: tuple[int, int]
+    param_mem: str
+    feat_mem: str
+    flops: str  # normalised to "FLOPs" (the table writes both FLOPs and FLOPS)
+
+
+def table() -> list[Row]:
+    rows = []
+    with open(DATA / "burden_table.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            h, w = (int(p) for p in r["input_size"].split(" x "))
+            rows.append(Row(r["task"], r["model"], (h, w), r["param_mem"], r["feat_mem"],
+                            r["flops"].replace("FLOPS", "FLOPs")))
+    return rows
+
+
+def trunks() -> dict[str, tuple[str, tuple[float, ...]]]:
+    with open(DATA / "trunks.csv", newline="") as f:
+        return {r["model"]: (r["feature_layer"], tuple(float(s) for s in r["scales"].split()))
+                for r in csv.DictReader(f)}
+
+
+def example_reports() -> dict[str, dict]:  # type: ignore[type-arg]
+    with open(DATA / "example_reports.json") as f:
+        return json.load(f)  # type: ignore[no-any-return]
+
+
+def scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
+    """round(size x scale) per side, halves away from zero (MATLAB's round)."""
+    return round_half_away(size[0] * scale), round_half_away(size[1] * scale)
