@@ -91,6 +91,7 @@ BURDEN = Convention(
         "concat": _zero,
         "reshape": _zero,
         "flatten": _zero,
+        "permute": _zero,
         "dropout": _zero,
     },
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from math import prod
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .base import Layer, Shape, ShapeError, show
+
+Axis = Annotated[int, Field(ge=0, le=2)]
 
 
 class Flatten(Layer):
@@ -16,6 +18,30 @@ class Flatten(Layer):
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return prod(inputs[0]), 1, 1
+
+
+class Permute(Layer):
+    """Reorder the (C, H, W) axes.  MatConvNet's PyTorch import puts a
+    permute before the classifier (MATLAB order [2 1 3 4]: height and width
+    swapped, the default here); it moves no values a FLOP would count, but
+    its output is a new array."""
+
+    kind = "permute"
+    positional = ("order",)
+    summary = "reorder the C, H, W axes (default (0, 2, 1): swap height and width)"
+
+    order: tuple[Axis, Axis, Axis] = (0, 2, 1)
+
+    @field_validator("order")
+    @classmethod
+    def _is_permutation(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        if sorted(value) != [0, 1, 2]:
+            raise ValueError("order must list each of the axes 0 (C), 1 (H), 2 (W) once")
+        return value
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        shape = inputs[0]
+        return shape[self.order[0]], shape[self.order[1]], shape[self.order[2]]
 
 
 Dim = Annotated[int, Field(ge=-1)]
@@ -49,4 +75,4 @@ class Reshape(Layer):
         return dims[0], dims[1], dims[2]
 
 
-__all__ = ["Flatten", "Reshape"]
+__all__ = ["Flatten", "Permute", "Reshape"]
