@@ -86,6 +86,7 @@ BURDEN = Convention(
         "max": lambda s: s.out * len(s.inputs),
         "lrn": lambda s: s.out + (2 + 2 * s.output[0]) * s.output[1] * s.output[2],
         "interp": lambda s: 4 * s.out,
+        "crop": _zero,  # index slicing
         "softmax": _zero,  # exponentials are not counted
         "sigmoid": _zero,
         "concat": _zero,

@@ -109,9 +109,10 @@ def bind_reference_shapes(graph: Graph) -> None:
 def _shape_error(graph: Graph, index: int, inputs: list[Shape | None], exc: ShapeError,
                  size: tuple[int, int] | None, nodes: list[int] | None) -> ArchError:
     node = graph.nodes[index]
-    shown = ", ".join(show(s) for s in inputs if s is not None)
     where = f"{node.kind} '{node.name}' at line {node.location.line}"
-    message = f"{where}: {exc} (input {shown})"
+    message = f"{where}: {exc}"
+    if "input" not in str(exc):  # name the inputs unless the rule's message already does
+        message += " (input " + ", ".join(show(s) for s in inputs if s is not None) + ")"
     hint = None
     if exc.empty:
         current = _current_size(graph, size)

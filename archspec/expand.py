@@ -555,7 +555,7 @@ class Expander:
             raise self.error(f"only layers and blocks can be repeated, not {describe(value)}",
                              scope.module, expr.pos)
         if len(value.steps) * count > MAX_LAYERS:
-            raise self.error(f"repeating {len(value.steps)} steps {count:,} times expands past "
+            raise self.error(f"repeating {len(value.steps)} step(s) {count:,} times expands past "
                              f"{MAX_LAYERS:,} layers", scope.module, expr.count.pos)
         return Pipe([_copy(step) for _ in range(count) for step in value.steps])
 

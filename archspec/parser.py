@@ -41,8 +41,9 @@ class LineContinuation:
     """
 
     always_accept = ("_NL",)
-    _JOINERS = frozenset({">", ",", "(", "=", "?", ":", "+", "-", "*", "/", "//", "%",
-                          "==", "!=", "<", "<=", ">=", "and", "or", "not", "x", "as"})
+    # By token type, not text: a name `x` or a ratio's `-` must not join lines.
+    _JOINERS = frozenset({"MORETHAN", "COMMA", "LPAR", "EQUAL", "QMARK", "COLON", "ADD_OP",
+                          "MUL_OP", "COMP_OP", "AND", "OR", "NOT"})
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # No look-ahead here: Lark's contextual lexer picks terminals by the
@@ -52,7 +53,7 @@ class LineContinuation:
         previous: Token | None = None
         for token in stream:
             if token.type == "_NL":
-                if depth == 0 and (previous is None or str(previous) not in self._JOINERS):
+                if depth == 0 and (previous is None or previous.type not in self._JOINERS):
                     yield token
                 continue
             if token.type == "LPAR":

@@ -230,6 +230,19 @@ def _unquote(token: Token) -> str:
 
 
 def _first_pos(node: object) -> Pos:
+    """Where an expression starts: its leftmost token (a binary expression's
+    own `pos` is its operator, where arithmetic errors point)."""
+    while True:
+        if isinstance(node, Binary):
+            node = node.left
+        elif isinstance(node, Chain):
+            node = node.steps[0]
+        elif isinstance(node, (Named, Repeat)):
+            node = node.expr
+        elif isinstance(node, Conditional):
+            node = node.test
+        else:
+            break
     pos = getattr(node, "pos", None)
     return pos if isinstance(pos, Pos) else Pos(0, 0)
 
