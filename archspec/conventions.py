@@ -85,6 +85,7 @@ BURDEN = Convention(
         "axpy": lambda s: 2 * s.out,
         "max": lambda s: s.out * len(s.inputs),
         "lrn": lambda s: s.out + (2 + 2 * s.output[0]) * s.output[1] * s.output[2],
+        "l2norm": lambda s: s.out + (2 + 2 * s.output[0]) * s.output[1] * s.output[2],  # as LRN
         "interp": lambda s: 4 * s.out,
         "crop": _zero,  # index slicing
         "softmax": _zero,  # exponentials are not counted
@@ -94,6 +95,12 @@ BURDEN = Convention(
         "flatten": _zero,
         "permute": _zero,
         "dropout": _zero,
+        # detector layers the reference does not price (burden.m: "too inaccurate")
+        "priorbox": _zero,
+        "proposal": _zero,
+        "roipool": _zero,
+        "psroipool": _zero,
+        "detection_output": _zero,
     },
 )
 
