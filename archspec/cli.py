@@ -11,12 +11,16 @@ import typer
 
 from .commands.analyze import analyze
 from .commands.kinds import kinds
+from .commands.report import report
+from .commands.table import table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="How much memory and compute does this network need?")
 
 app.command()(analyze)
 app.command()(kinds)
+app.command()(report)
+app.command()(table)
 
 
 def main() -> None:

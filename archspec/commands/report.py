@@ -1,0 +1,112 @@
+"""`archspec report`: one markdown report and profile figure per model, the
+accuracy-vs-FLOPs chart of the classifiers, and optionally the README table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from .options import fail
+
+if TYPE_CHECKING:
+    from ..report import ModelReport
+    from ..views.figures import ClassifierPoint
+
+CHART_NAME = "accuracy-vs-flops.png"
+
+
+def parse_scales(text: str | None) -> tuple[float, ...] | None:
+    """`0.5,1,2` or `"0.5 1 2"`."""
+    from ..errors import ArchError
+
+    if text is None:
+        return None
+    parts = text.replace(",", " ").split()
+    try:
+        scales = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ArchError(f"--scales {text!r}: expected numbers such as 0.5,1,1.5") from None
+    if not scales or not all(0 < s < 1000 for s in scales):
+        raise ArchError(f"--scales {text!r}: expected positive numbers such as 0.5,1,1.5")
+    return scales
+
+
+def report(
+    specs: Annotated[list[Path], typer.Argument(help="model specs, or folders of them (e.g. specs/)")],
+    out: Annotated[Path, typer.Option(help="folder for <model>.md; figures go to its figs/")] = Path("reports"),
+    batch: Annotated[int, typer.Option(help="images per batch in the scale table")] = 128,
+    scales: Annotated[Optional[str], typer.Option(help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,
+    features: Annotated[Optional[str], typer.Option(help="feature layer of the scale table (default: the spec's @features)")] = None,
+    figures: Annotated[bool, typer.Option(help="draw the profile figures and the accuracy-vs-FLOPs chart")] = True,
+    svg: Annotated[bool, typer.Option(help="also write the profile figures as SVG (the chart always has one)")] = False,
+    readme: Annotated[Optional[Path], typer.Option(help="also rewrite the model table between this README's markers")] = None,
+) -> None:
+    """Write reports/<model>.md (the reference report's layout) and its profile figure for each model."""
+    from ..errors import ArchError
+    from ..progress import progress
+    from ..report import compute_report
+    from ..spec import load_graph
+    from ..table import model_specs, table_row
+    from ..views.report_markdown import PLOT_HINT, render_report_markdown
+
+    try:
+        chosen_scales = parse_scales(scales)
+    except ArchError as exc:
+        fail(exc)
+    if batch < 1:
+        fail(ArchError(f"--batch must be at least 1, got {batch}"))
+    draw = figures and _plotting_available()
+    if figures and not draw:
+        typer.echo(f"note: no figures without matplotlib; for them: {PLOT_HINT}", err=True)
+    paths = model_specs(specs)
+    out.mkdir(parents=True, exist_ok=True)
+    points, rows, failed = [], [], 0
+    for path in progress(paths, len(paths), "reports"):
+        try:
+            graph = load_graph(path)
+            if not graph.metadata.model:
+                raise ArchError("has no `model` line: a library, not a model")
+            result = compute_report(graph, batch, chosen_scales, features)
+            rows.append(table_row(graph))
+        except ArchError as exc:
+            typer.echo(f"{path}: {exc}", err=True)
+            failed += 1
+            continue
+        (out / f"{result.model}.md").write_text(render_report_markdown(result, figure=draw), encoding="utf-8")
+        if draw:
+            from ..views.figures import draw_profile
+
+            draw_profile(result, out / "figs" / f"{result.model}.png", svg)
+        points += _chart_point(result, graph.metadata.error)
+    if draw and len(points) >= 2:
+        from ..views.figures import draw_accuracy_vs_flops
+
+        draw_accuracy_vs_flops(points, out / "figs" / CHART_NAME)
+    if readme is not None:
+        from ..views.model_table import render_markdown
+        from .table import write_readme_table
+
+        try:
+            write_readme_table(readme, render_markdown(rows))
+        except ArchError as exc:
+            fail(exc)
+    typer.echo(f"{out}: {len(paths) - failed} reports" + (f", {failed} failed" if failed else ""), err=True)
+    if failed:
+        raise typer.Exit(2)
+
+
+def _plotting_available() -> bool:
+    from ..views.figures import plotting_available
+
+    return plotting_available()
+
+
+def _chart_point(result: ModelReport, error: tuple[float | None, float | None] | None) -> list[ClassifierPoint]:
+    """The model's point on the accuracy-vs-FLOPs chart: classifiers with a known top-1 error."""
+    from ..views.figures import ClassifierPoint
+
+    if result.task != "classification" or error is None or error[0] is None:
+        return []
+    return [ClassifierPoint(result.model, result.flops, error[0], result.param_bytes)]

@@ -1,0 +1,69 @@
+"""`archspec table`: the reference's model table, regenerated from the specs."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import fail
+
+
+class TableFormat(str, Enum):
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+
+
+def table(
+    spec_dir: Annotated[Path, typer.Argument(help="folder of model specs (lib/ and files without `model` are skipped)")] = Path("specs"),
+    format: Annotated[TableFormat, typer.Option(help="output format")] = TableFormat.markdown,
+    reports: Annotated[str, typer.Option(help="link prefix of the model reports (markdown)")] = "reports/",
+    readme: Annotated[Optional[Path], typer.Option(help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
+) -> None:
+    """The model table (param mem, feat. mem, FLOPs, src, error) of every model spec, grouped by task."""
+    from ..errors import ArchError
+    from ..progress import progress
+    from ..spec import load_graph
+    from ..table import model_specs, table_row
+    from ..views import model_table
+
+    if not spec_dir.is_dir():
+        fail(ArchError(f"{spec_dir} is not a folder of specs"))
+    paths = model_specs([spec_dir])
+    rows, failed = [], 0
+    for path in progress(paths, len(paths), "table"):
+        try:
+            rows.append(table_row(load_graph(path)))
+        except ArchError as exc:
+            typer.echo(f"{path}: {exc}", err=True)
+            failed += 1
+    if format is TableFormat.csv:
+        text = model_table.render_csv(rows)
+    elif format is TableFormat.json:
+        text = model_table.render_json(rows)
+    else:
+        text = model_table.render_markdown(rows, reports)
+    if readme is None:
+        typer.echo(text, nl=False)
+    else:
+        try:
+            write_readme_table(readme, model_table.render_markdown(rows, reports))
+        except ArchError as exc:
+            fail(exc)
+        typer.echo(f"{readme}: model table of {len(rows)} models", err=True)
+    if failed:
+        raise typer.Exit(2)
+
+
+def write_readme_table(readme: Path, table_markdown: str) -> None:
+    from ..errors import ArchError
+    from ..views.model_table import embed
+
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ArchError(f"cannot read {readme}: {exc.strerror}") from None
+    readme.write_text(embed(text, table_markdown), encoding="utf-8")

@@ -1,0 +1,296 @@
+"""Figures: a model's per-layer profile and the accuracy-vs-FLOPs chart.
+
+matplotlib is an optional extra (`pip install 'archspec[plot]'`) and is
+imported only inside the drawing functions, so reports and every other
+command work (and start fast) without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..engine import LayerCost
+from ..report import ModelReport
+from ..units import MEMORY_UNITS, readable_flops, readable_memory
+
+FLOP_UNITS = ("", "K", "M", "G", "T", "P", "E")
+PANELS = (  # (title, LayerCost field, colour): the reference's blue, red and magenta, opaque
+    ("Parameter memory", "param_bytes", "#5b9bd5"),
+    ("Feature memory", "feature_bytes", "#e06666"),
+    ("FLOPs", "flops", "#b07cc6"),
+)
+HEAVIEST_LABELLED = 3  # layers named per panel
+MAX_BOUNDARIES = 40  # beyond this many stage changes, coarser stages are marked instead
+FIG_WIDTH, PANEL_HEIGHT, DPI = 12.0, 2.6, 100
+
+
+def plotting_available() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only; never open a window
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "archspec"  # stable ids: SVGs change only when the figure does
+    return plt
+
+
+def _save(fig: Any, png: Path, svg: bool) -> list[Path]:
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, dpi=DPI, metadata={"Software": None})
+    written = [png]
+    if svg:
+        fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+        written.append(png.with_suffix(".svg"))
+    return written
+
+
+# ---------------------------------------------------------------- stages
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    name: str
+    start: int  # first layer index
+    stop: int  # one past the last
+
+
+def _top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def _coarse(name: str) -> str:
+    """`res4b22` -> `res4`, `features_7_2` -> `features_7`, `icp3_in` -> `icp3`:
+    the stage a statement name belongs to when statements are too many to mark."""
+    top = _top(name)
+    match = re.match(r"[A-Za-z]+[_-]?\d*", top)
+    return match.group(0).rstrip("_-") if match else top
+
+
+def stages(layers: Sequence[LayerCost]) -> list[Stage]:
+    """Runs of consecutive layers written by the same top-level statement
+    (the first component of the hierarchical names); coarser runs when the
+    statements are too many to mark legibly."""
+    for key in (_top, _coarse):
+        runs: list[Stage] = []
+        for i, layer in enumerate(layers):
+            name = key(layer.name)
+            if runs and runs[-1].name == name:
+                runs[-1] = Stage(name, runs[-1].start, i + 1)
+            else:
+                runs.append(Stage(name, i, i + 1))
+        if len(runs) <= MAX_BOUNDARIES:
+            break
+    return runs
+
+
+# ---------------------------------------------------------------- units
+
+def _scale(kind: str, peak: float) -> tuple[float, str]:
+    """Divisor and unit for an axis whose largest value is `peak`, chosen as
+    the report's readable units choose them."""
+    if kind == "flops":
+        unit = readable_flops(peak).split(" ", 1)[1]
+        return 1000.0 ** FLOP_UNITS.index(unit[:-5]), unit
+    unit = readable_memory(peak).split(" ", 1)[1]
+    return 1024.0 ** MEMORY_UNITS.index(unit), unit
+
+
+def _short(value: float, kind: str) -> str:
+    return readable_flops(value) if kind == "flops" else readable_memory(value)
+
+
+# ---------------------------------------------------------------- profile
+
+def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path]:
+    """Three stacked panels over depth: parameter memory, feature memory and
+    FLOPs of every layer at the reference input size (batch 1)."""
+    plt = _pyplot()
+    layers = report.layers
+    n = len(layers)
+    marks = stages(layers)
+    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(FIG_WIDTH, PANEL_HEIGHT * 3 + 0.9))
+    positions = list(range(n))
+    totals = {"param_bytes": report.param_bytes, "feature_bytes": report.feature_bytes, "flops": report.flops}
+    for ax, (title, field_name, colour) in zip(axes, PANELS):
+        values = [float(getattr(layer, field_name)) for layer in layers]
+        kind = "flops" if field_name == "flops" else "memory"
+        divisor, unit = _scale(kind, max(values + [1.0]))
+        scaled = [v / divisor for v in values]
+        ax.bar(positions, scaled, width=1.0 if n > 120 else 0.8, color=colour, linewidth=0, zorder=2)
+        ax.set_title(f"{title} per layer  (total {_short(totals[field_name], kind)})", fontsize=10, loc="left")
+        ax.set_ylabel(unit if kind == "flops" else f"memory ({unit})", fontsize=9)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.grid(axis="y", alpha=0.25)
+        ax.set_axisbelow(True)
+        for stage in marks[1:]:
+            ax.axvline(stage.start - 0.5, color="0.55", linewidth=0.6, linestyle=(0, (3, 3)), zorder=0)
+        peak = max(scaled + [1e-12])
+        ax.set_ylim(0, peak * 1.42)
+        _label_heaviest(ax, layers, scaled, values, kind, n)
+    axes[-1].set_xlim(-0.5, n - 0.5)
+    _label_stages(fig, axes[-1], marks, n)
+    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: top-level stages of the spec)", fontsize=9)
+    h, w = report.input_size
+    fig.suptitle(f"{report.model}: per-layer profile at {h} x {w}, batch 1", fontsize=12, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    written = _save(fig, png, svg)
+    plt.close(fig)
+    return written
+
+
+def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], values: list[float],
+                    kind: str, n: int) -> None:
+    """Name the few largest bars.  Labels close together in x are stacked in
+    rows so they never overlap."""
+    ranked: list[int] = []
+    for i in sorted((i for i in range(n) if values[i] > 0), key=lambda i: -values[i]):
+        # a tie within one stage (a conv and its batch norm) says nothing new
+        if any(values[j] == values[i] and _top(layers[j].name) == _top(layers[i].name) for j in ranked):
+            continue
+        ranked.append(i)
+        if len(ranked) == HEAVIEST_LABELLED:
+            break
+    peak = max(scaled + [1e-12])
+    placed: list[tuple[float, int]] = []  # (x, row) of labels already placed
+    for i in sorted(ranked, key=lambda i: -scaled[i]):
+        row = 0
+        while any(abs(x - i) < n * 0.22 and r == row for x, r in placed):
+            row += 1
+        placed.append((i, row))
+        ha = "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
+        y = peak * (1.04 + 0.12 * row)
+        ax.annotate(f"{layers[i].name}  {_short(values[i], kind)}", xy=(i, scaled[i]), xytext=(i, y),
+                    fontsize=7.5, ha=ha, va="bottom", color="0.15",
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1})
+
+
+def _label_stages(fig: Any, ax: Any, marks: list[Stage], n: int) -> None:
+    """Stage names as x tick labels at each stage's centre; the widest stages
+    win when labels would collide (their widths measured once drawn)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    pixels_per_layer = ax.get_window_extent(renderer).width / max(n, 1)
+    chosen: list[tuple[float, float, Stage]] = []  # (left px, right px, stage)
+    for stage in sorted(marks, key=lambda s: -(s.stop - s.start)):
+        centre = (stage.start + stage.stop - 1) / 2 * pixels_per_layer
+        text = ax.text(0, 0, stage.name, fontsize=7.5, rotation=0)
+        half = text.get_window_extent(renderer).width / 2 + 4
+        text.remove()
+        left, right = centre - half, centre + half
+        if any(left < r and l < right for l, r, _ in chosen):
+            continue
+        chosen.append((left, right, stage))
+    chosen.sort(key=lambda c: c[2].start)
+    ax.set_xticks([(s.start + s.stop - 1) / 2 for _, _, s in chosen])
+    ax.set_xticklabels([s.name for _, _, s in chosen], fontsize=7.5)
+    ax.tick_params(axis="x", length=0)
+
+
+# ---------------------------------------------------------------- accuracy vs FLOPs
+
+@dataclass(frozen=True, slots=True)
+class ClassifierPoint:
+    model: str
+    flops: int
+    top1_error: float
+    param_bytes: int
+
+
+def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bool = True) -> list[Path]:
+    """Top-1 error against FLOPs (log scale), marker area proportional to
+    parameter memory, every model named: the chart of Canziani et al.,
+    "An analysis of deep neural network models for practical applications"."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(12, 7.5))
+    largest = max(p.param_bytes for p in points)
+    area_per_byte = 2400.0 / largest  # the largest model's marker: 2400 pt^2
+    cmap = plt.get_cmap("tab20")
+    ordered = sorted(points, key=lambda p: -p.param_bytes)  # big markers underneath
+    for k, p in enumerate(ordered):
+        ax.scatter(p.flops / 1e9, p.top1_error, s=p.param_bytes * area_per_byte, color=cmap(k % 20),
+                   alpha=0.55, edgecolors="0.25", linewidths=0.6, zorder=2)
+    ax.set_xscale("log")
+    ax.set_xlabel("FLOPs per image at the reference input size (G, log scale)")
+    ax.set_ylabel("top-1 error on ILSVRC 2012 validation (%)")
+    ax.set_title("Top-1 error against compute; marker area proportional to parameter memory", loc="left")
+    ax.grid(alpha=0.25, which="both")
+    xs = [p.flops / 1e9 for p in points]
+    ys = [p.top1_error for p in points]
+    ax.set_xlim(min(xs) / 1.8, max(xs) * 1.8)
+    ax.set_ylim(min(ys) - 2.0, max(ys) + 2.0)
+    for reference in _size_legend_values(largest):
+        ax.scatter([], [], s=reference * area_per_byte, color="0.8", edgecolors="0.25", linewidths=0.6,
+                   label=readable_memory(reference))
+    ax.legend(title="parameter memory", loc="upper right", labelspacing=1.6, borderpad=1.1, frameon=True,
+              fontsize=8, title_fontsize=8)
+    fig.tight_layout()
+    _place_labels(fig, ax, points, area_per_byte)
+    written = _save(fig, png, svg)
+    plt.close(fig)
+    return written
+
+
+def _size_legend_values(largest: int) -> list[int]:
+    mb = 1024 * 1024
+    return [v * mb for v in (10, 100, 500) if v * mb <= largest * 1.2] or [largest]
+
+
+def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per_byte: float) -> None:
+    """Put each name next to its marker where it overlaps no other name and no
+    other marker's centre; try offsets in rings of growing distance and draw a
+    leader line when the name had to move away."""
+    import math
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    to_px = ax.transData.transform
+    frame = ax.get_window_extent(renderer)
+    px_per_pt = fig.dpi / 72.0
+    centres = [to_px((p.flops / 1e9, p.top1_error)) for p in points]
+    radii = [math.sqrt(p.param_bytes * area_per_byte / math.pi) * px_per_pt for p in points]
+    taken: list[Any] = [ax.get_legend().get_window_extent(renderer)]
+    order = sorted(range(len(points)), key=lambda k: (points[k].flops, points[k].top1_error))
+    for k in order:
+        p = points[k]
+        text = ax.annotate(p.model, xy=(p.flops / 1e9, p.top1_error), fontsize=7.5, ha="left", va="center",
+                           xytext=(0, 0), textcoords="offset points", zorder=4)
+        best = None
+        for ring in range(6):
+            distance = radii[k] / px_per_pt + 3 + ring * 9
+            for angle in (0, 180, 35, -35, 145, -145, 90, -90, 60, -60, 120, -120):
+                dx = distance * math.cos(math.radians(angle))
+                dy = distance * math.sin(math.radians(angle))
+                ha = "left" if dx > 1 else "right" if dx < -1 else "center"
+                text.set_ha(ha)
+                text.set_position((dx, dy))
+                box = text.get_window_extent(renderer)
+                collisions = sum(box.overlaps(t) for t in taken)
+                collisions += sum(1 for j, c in enumerate(centres) if j != k and box.contains(c[0], c[1]))
+                inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+                score = collisions + (0 if inside else 10)
+                if best is None or score < best[0]:
+                    best = (score, dx, dy, ha, ring)
+                if score == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _, dx, dy, ha, ring = best
+        text.set_ha(ha)
+        text.set_position((dx, dy))
+        if ring > 0:
+            ax.annotate("", xy=(p.flops / 1e9, p.top1_error), xytext=(dx, dy), textcoords="offset points",
+                        arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkA": 0,
+                                    "shrinkB": 0}, zorder=3)
+        taken.append(text.get_window_extent(renderer))
