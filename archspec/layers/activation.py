@@ -23,8 +23,13 @@ class Sigmoid(Layer):
 
 
 class Softmax(Layer):
+    """Softmax over channels, or over another axis (0 C, 1 H, 2 W): SSD's
+    class scores are normalised along H after a reshape (`vl_nnsoftmaxt`)."""
+
     kind = "softmax"
-    summary = "softmax over channels"
+    summary = "softmax over channels (axis=0) or over H (1) or W (2)"
+
+    axis: Annotated[int, Field(ge=0, le=2)] = 0
 
 
 class Dropout(Layer):

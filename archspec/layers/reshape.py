@@ -48,11 +48,13 @@ Dim = Annotated[int, Field(ge=-1)]
 
 
 class Reshape(Layer):
-    """Reshape to (C, H, W); one dimension may be -1 (inferred)."""
+    """Reshape to (C, H, W); one dimension may be -1 (inferred), and 0 keeps
+    the input's size on that axis (Caffe's and MatConvNet's convention, e.g.
+    the RPN's `reshape(2, -1, 0)` whose width follows the image)."""
 
     kind = "reshape"
     positional = ("c", "h", "w")
-    summary = "reshape to C x H x W (one dimension may be -1)"
+    summary = "reshape to C x H x W (one dimension may be -1; 0 keeps the input's)"
 
     c: Dim
     h: Dim = 1
@@ -60,10 +62,10 @@ class Reshape(Layer):
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         total = prod(inputs[0])
-        dims = [self.c, self.h, self.w]
+        dims = [size if d == 0 else d for d, size in zip((self.c, self.h, self.w), inputs[0])]
         known = prod(d for d in dims if d != -1)
-        if dims.count(-1) > 1 or known == 0:
-            raise ShapeError("at most one dimension may be -1 and none may be 0")
+        if dims.count(-1) > 1:
+            raise ShapeError("at most one dimension may be -1")
         if -1 in dims:
             if total % known:
                 raise ShapeError(f"cannot reshape {show(inputs[0])} ({total} elements) "
