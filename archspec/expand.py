@@ -63,6 +63,7 @@ class Expander:
         self.call_stack: list[str] = []
         self.prefixes: set[str] = set()
         self.imported: set[str] = set()
+        self.block_sizes: dict[str, int] = {}
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
 
     # ---- errors -------------------------------------------------------
@@ -224,10 +225,29 @@ class Expander:
                              scope.module, pos)
         names = self.step_names(pipe.steps, scope.prefix, statement)
         tensor = source
-        for position, (step, name) in enumerate(zip(pipe.steps, names)):
+        steps = pipe.steps
+        # Fail early on `block x 100000`: once a block's size is known, the
+        # rest of the chain can be priced before it is built.
+        remaining = sum(self.expected_size(s) for s in steps)
+        for position, (step, name) in enumerate(zip(steps, names)):
+            if len(self.graph.nodes) + remaining > MAX_LAYERS:
+                raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
+                                 "anyone can run (check the repeat counts)", scope.module, pos)
+            guess = self.expected_size(step)
             head = position == 0 and pipe.source is None
             tensor = self.apply_step(step, tensor, name, head, scope)
+            remaining -= guess
+            if self.expected_size(step) != guess:  # a block's size was just learnt
+                remaining = sum(self.expected_size(s) for s in steps[position + 1:])
         return tensor
+
+    def expected_size(self, step: Step) -> int:
+        """Layers a step is expected to make (blocks: their largest size so far)."""
+        if isinstance(step, LayerStep):
+            return 1
+        if isinstance(step, BlockStep):
+            return self.block_sizes.get(step.block.name, 1)
+        return sum(self.expected_size(s) for s in step.steps)
 
     @staticmethod
     def step_names(steps: list[Step], prefix: str, statement: str | None) -> list[str]:
@@ -282,11 +302,14 @@ class Expander:
         scope = Scope(prefix + ".", block.module, tensor, tensor)
         self.bind_arguments(step, scope)
         self.call_stack.append(block.name)
+        before = len(self.graph.nodes)
         try:
             for stmt in definition.body:
                 self.run_statement(stmt, scope, {})
         finally:
             self.call_stack.pop()
+        made = len(self.graph.nodes) - before
+        self.block_sizes[block.name] = max(made, self.block_sizes.get(block.name, 0))
         assert scope.current is not None
         self.graph.aliases.setdefault(prefix, scope.current.node)
         return scope.current
@@ -499,9 +522,21 @@ class Expander:
             return self.boolean(expr.left, scope) and self.boolean(expr.right, scope)
         if op == "or":
             return self.boolean(expr.left, scope) or self.boolean(expr.right, scope)
-        left, right = self.value_of(expr.left, scope), self.value_of(expr.right, scope)
         if op in ("==", "!="):
-            return (left == right) == (op == "==")
+            return (self.value_of(expr.left, scope) == self.value_of(expr.right, scope)) == (op == "==")
+        # `1 + 1 + ... + 1` is a left-deep tree: walk its spine in a loop, not by recursion
+        spine = []
+        node: ast.Expr = expr
+        while isinstance(node, ast.Binary) and node.op in _ARITHMETIC:
+            spine.append(node)
+            node = node.left
+        value = self.value_of(node, scope)
+        for step in reversed(spine):
+            value = self.arithmetic(step, value, self.value_of(step.right, scope), scope)
+        return value
+
+    def arithmetic(self, expr: ast.Binary, left: Any, right: Any, scope: Scope) -> Any:
+        op = expr.op
         if isinstance(left, str) and isinstance(right, str) and op == "+":
             return left + right
         for operand, node in ((left, expr.left), (right, expr.right)):
@@ -513,7 +548,7 @@ class Expander:
             raise self.error("division by zero", scope.module, expr.pos) from None
         except OverflowError:
             raise self.error("number too large", scope.module, expr.pos) from None
-        if isinstance(result, int) and abs(result) > 10**30:
+        if isinstance(result, (int, float)) and abs(result) > 10**30:
             raise self.error("number too large", scope.module, expr.pos)
         return result
 

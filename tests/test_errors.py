@@ -37,7 +37,7 @@ CASES = {
                         ["input too small", "x.maxpool5", "smallest square input that works is 66 x 66"]),
     "recursion": (HEADER + "block a() {\n b\n}\nblock b() {\n a\n}\nx = a\n", "7:2", ["calls itself (a -> b -> a)"]),
     "expansion": (HEADER + "x = relu x 2000000\n", "3:12", ["expands past 1,000,000"]),
-    "nested expansion": (HEADER + "block r(n) {\n relu x n\n}\nx = r(1000) x 2000\n", "4:2", ["expands past 1,000,000"]),
+    "nested expansion": (HEADER + "block r(n) {\n relu x n\n}\nx = r(1000) x 2000\n", "6:1", ["expands past 1,000,000"]),
     "negative channels": (HEADER + "x = conv(-3, 3)\n", "3:5", ["greater than 0"]),
     "absurd channels": (HEADER + "x = conv(100000000000, 3)\n", "3:5", ["beyond any real network"]),
     "zero input": ("model t\ninput 3 x 0 x 32\nconv(1, 1)\n", "2:11", ["input sizes must be whole numbers"]),
