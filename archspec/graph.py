@@ -65,7 +65,9 @@ class Graph:
     def find(self, name: str) -> int:
         """A layer by its name.  Also accepted: a statement or block-instance name
         (its output), and any name with `_` written for the hierarchy's `.`,
-        so the reference's `res5c_relu` finds `res5c.relu`."""
+        so the reference's `res5c_relu` finds `res5c.relu`.  Failing those, a
+        name may leave out enclosing block instances when only one layer fits:
+        `pool5` finds `vgg_m.pool5` in a network written as one block call."""
         for table in (self.index, self.aliases):
             if name in table:
                 return table[name]
@@ -73,7 +75,12 @@ class Graph:
             self._normalised = {}
             for known in list(self.index) + list(self.aliases):
                 self._normalised.setdefault(known.replace(".", "_"), []).append(known)
-        matches = sorted(set(self._normalised.get(name.replace(".", "_"), [])))
+        wanted = name.replace(".", "_")
+        matches = sorted(set(self._normalised.get(wanted, [])))
+        if not matches:
+            matches = sorted({known for flat, names in self._normalised.items()
+                              if flat.endswith("_" + wanted) for known in names
+                              if _inner_tail(known, wanted)})
         if len(matches) == 1:
             known = matches[0]
             return self.index.get(known, self.aliases.get(known, -1))
@@ -91,3 +98,10 @@ class Graph:
                 for j in self.nodes[i].inputs:
                     keep[j] = True
         return [i for i in range(target + 1) if keep[i]]
+
+
+def _inner_tail(known: str, wanted: str) -> bool:
+    """Whether `known` (a dotted name) ends in `wanted` (written with `_`)
+    right after one of its dots, i.e. with whole block instances left out."""
+    parts = known.split(".")
+    return any("_".join(parts[i:]) == wanted for i in range(1, len(parts)))
