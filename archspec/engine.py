@@ -206,7 +206,8 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
         site = Site(layer, tuple(ins), out)  # type: ignore[arg-type]
         flops = rules.flops(site) * batch
         macs = MACS.flops(site) * batch
-        feature = 0 if (layer.inplace and rules.inplace_is_free) else prod(out) * width * batch
+        kept = 0 if (layer.inplace and rules.inplace_is_free) else rules.outputs_kept(layer)
+        feature = kept * prod(out) * width * batch
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
                          node.location.path, node.location.line)
