@@ -60,38 +60,72 @@ def _save(fig: Any, png: Path, svg: bool) -> list[Path]:
 
 @dataclass(frozen=True, slots=True)
 class Stage:
-    name: str
+    name: str  # the label: the last component of its name prefix
     start: int  # first layer index
     stop: int  # one past the last
+    depth: int  # how many name components identify it
 
 
-def _top(name: str) -> str:
-    return name.split(".", 1)[0]
+DOMINANT = 0.5  # a stage holding more than this share of the layers is split into its parts,
+MAX_PARTS = 16  # if they are few enough to mark (36 residual units of res4 are not)
+
+
+def _runs(names: Sequence[list[str]], start: int, stop: int, depth: int) -> list[Stage]:
+    runs: list[Stage] = []
+    previous: tuple[str, ...] | None = None
+    for i in range(start, stop):
+        key = tuple(names[i][:depth])
+        if runs and key == previous:
+            runs[-1] = Stage(runs[-1].name, runs[-1].start, i + 1, depth)
+        else:
+            runs.append(Stage(key[-1], i, i + 1, depth))
+        previous = key
+    return runs
 
 
 def _coarse(name: str) -> str:
     """`res4b22` -> `res4`, `features_7_2` -> `features_7`, `icp3_in` -> `icp3`:
     the stage a statement name belongs to when statements are too many to mark."""
-    top = _top(name)
-    match = re.match(r"[A-Za-z]+[_-]?\d*", top)
-    return match.group(0).rstrip("_-") if match else top
+    match = re.match(r"[A-Za-z]+[_-]?\d*", name)
+    return match.group(0).rstrip("_-") if match else name
 
 
 def stages(layers: Sequence[LayerCost]) -> list[Stage]:
-    """Runs of consecutive layers written by the same top-level statement
-    (the first component of the hierarchical names); coarser runs when the
-    statements are too many to mark legibly."""
-    for key in (_top, _coarse):
-        runs: list[Stage] = []
-        for i, layer in enumerate(layers):
-            name = key(layer.name)
-            if runs and runs[-1].name == name:
-                runs[-1] = Stage(name, runs[-1].start, i + 1)
-            else:
-                runs.append(Stage(name, i, i + 1))
-        if len(runs) <= MAX_BOUNDARIES:
+    """Runs of consecutive layers written by the same top-level statement (the
+    first component of the hierarchical names).  A statement holding most of
+    the network (DenseNet's `features_0`) is split by its next component
+    (denseblock1, transition1, ...); when statements are too many to mark
+    legibly, neighbours with the same stem (res4a, res4b1, ...) are merged."""
+    names = [layer.name.split(".") for layer in layers]
+    n = len(names)
+    runs = _runs(names, 0, n, 1)
+    while True:
+        refined: list[Stage] = []
+        for run in runs:
+            parts = _runs(names, run.start, run.stop, run.depth + 1)
+            big = run.stop - run.start > DOMINANT * n
+            refined += parts if big and 1 < len(parts) <= MAX_PARTS else [run]
+        if len(refined) == len(runs):
             break
+        runs = refined
+    if len(runs) > MAX_BOUNDARIES:
+        merged: list[Stage] = []
+        for run in runs:
+            stem = _coarse(run.name)
+            if merged and merged[-1].name == stem:
+                merged[-1] = Stage(stem, merged[-1].start, run.stop, run.depth)
+            else:
+                merged.append(Stage(stem, run.start, run.stop, run.depth))
+        runs = merged
     return runs
+
+
+def short_name(name: str, limit: int = 40) -> str:
+    """A layer name short enough to label a bar: leading components dropped."""
+    parts = name.split(".")
+    while len(".".join(parts)) > limit and len(parts) > 2:
+        parts = parts[1:]
+    return ("…" if len(parts) < len(name.split(".")) else "") + ".".join(parts)
 
 
 # ---------------------------------------------------------------- units
@@ -104,6 +138,10 @@ def _scale(kind: str, peak: float) -> tuple[float, str]:
         return 1000.0 ** FLOP_UNITS.index(unit[:-5]), unit
     unit = readable_memory(peak).split(" ", 1)[1]
     return 1024.0 ** MEMORY_UNITS.index(unit), unit
+
+
+def _top(name: str) -> str:
+    return name.split(".", 1)[0]
 
 
 def _short(value: float, kind: str) -> str:
@@ -127,10 +165,14 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         kind = "flops" if field_name == "flops" else "memory"
         divisor, unit = _scale(kind, max(values + [1.0]))
         scaled = [v / divisor for v in values]
-        ax.bar(positions, scaled, width=1.0 if n > 120 else 0.8, color=colour, linewidth=0, zorder=2)
+        if n <= 120:
+            ax.bar(positions, scaled, width=0.8, color=colour, linewidth=0, zorder=2)
+        else:  # hundreds of bars: one outline is as legible and far faster to draw
+            ax.stairs(scaled, [p - 0.5 for p in positions] + [n - 0.5], fill=True, color=colour, zorder=2)
         ax.set_title(f"{title} per layer  (total {_short(totals[field_name], kind)})", fontsize=10, loc="left")
         ax.set_ylabel(unit if kind == "flops" else f"memory ({unit})", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
+        ax.tick_params(axis="x", length=0)
         ax.grid(axis="y", alpha=0.25)
         ax.set_axisbelow(True)
         for stage in marks[1:]:
@@ -170,7 +212,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
         placed.append((i, row))
         ha = "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
         y = peak * (1.04 + 0.12 * row)
-        ax.annotate(f"{layers[i].name}  {_short(values[i], kind)}", xy=(i, scaled[i]), xytext=(i, y),
+        ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}", xy=(i, scaled[i]), xytext=(i, y),
                     fontsize=7.5, ha=ha, va="bottom", color="0.15",
                     arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1})
 
@@ -221,6 +263,11 @@ def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bo
         ax.scatter(p.flops / 1e9, p.top1_error, s=p.param_bytes * area_per_byte, color=cmap(k % 20),
                    alpha=0.55, edgecolors="0.25", linewidths=0.6, zorder=2)
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
     ax.set_xlabel("FLOPs per image at the reference input size (G, log scale)")
     ax.set_ylabel("top-1 error on ILSVRC 2012 validation (%)")
     ax.set_title("Top-1 error against compute; marker area proportional to parameter memory", loc="left")
@@ -232,8 +279,8 @@ def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bo
     for reference in _size_legend_values(largest):
         ax.scatter([], [], s=reference * area_per_byte, color="0.8", edgecolors="0.25", linewidths=0.6,
                    label=readable_memory(reference))
-    ax.legend(title="parameter memory", loc="upper right", labelspacing=1.6, borderpad=1.1, frameon=True,
-              fontsize=8, title_fontsize=8)
+    ax.legend(title="parameter memory", loc="upper right", labelspacing=2.2, borderpad=1.4, handletextpad=2.0,
+              frameon=True, fontsize=8.5, title_fontsize=8.5)
     fig.tight_layout()
     _place_labels(fig, ax, points, area_per_byte)
     written = _save(fig, png, svg)
@@ -263,7 +310,7 @@ def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per
     order = sorted(range(len(points)), key=lambda k: (points[k].flops, points[k].top1_error))
     for k in order:
         p = points[k]
-        text = ax.annotate(p.model, xy=(p.flops / 1e9, p.top1_error), fontsize=7.5, ha="left", va="center",
+        text = ax.annotate(p.model, xy=(p.flops / 1e9, p.top1_error), fontsize=8, ha="left", va="center",
                            xytext=(0, 0), textcoords="offset points", zorder=4)
         best = None
         for ring in range(6):
@@ -277,6 +324,8 @@ def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per
                 box = text.get_window_extent(renderer)
                 collisions = sum(box.overlaps(t) for t in taken)
                 collisions += sum(1 for j, c in enumerate(centres) if j != k and box.contains(c[0], c[1]))
+                collisions += sum(0.5 for j, c in enumerate(centres)
+                                  if j != k and _overlaps_disc(box, c, radii[j] * 0.8))
                 inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
                 score = collisions + (0 if inside else 10)
                 if best is None or score < best[0]:
@@ -294,3 +343,10 @@ def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per
                         arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.5, "shrinkA": 0,
                                     "shrinkB": 0}, zorder=3)
         taken.append(text.get_window_extent(renderer))
+
+
+def _overlaps_disc(box: Any, centre: Any, radius: float) -> bool:
+    """Whether a text box and a marker (a disc, in pixels) overlap."""
+    nearest_x = min(max(centre[0], box.x0), box.x1)
+    nearest_y = min(max(centre[1], box.y0), box.y1)
+    return bool((nearest_x - centre[0]) ** 2 + (nearest_y - centre[1]) ** 2 < radius ** 2)
