@@ -1,0 +1,263 @@
+"""Costs over a grid of input sizes, batches and parameter values, vectorised.
+
+Shapes come from the `SideModel` (every side as an exact function of the
+input size); parameters, FLOPs and MACs come from the layers' own methods and
+the convention's rules, called once per layer on numpy arrays holding the
+value at every grid point.  A rule that cannot take arrays (one that
+branches on a shape) is evaluated point by point instead, so the figures are
+always the engine's own.
+
+Sizes at which some layer's output would be empty are not an error of the
+sweep: they come back as rows with `error` set (and no figures), so a grid
+that starts below the network's smallest input still reports the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from .conventions import MACS, Convention, Site
+from .conventions import get as get_convention
+from .engine import DTYPE_BYTES
+from .errors import ArchError
+from .graph import Graph
+from .side_model import SideModel, build_side_model
+
+QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
+EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
+
+
+def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
+    """The nodes the engine analyses: everything, or `upto` and its ancestors."""
+    if not graph.input_ids:
+        raise ArchError("the spec declares no input (add a line like `input 3 x 224 x 224`)")
+    if upto is None:
+        return list(range(len(graph.nodes)))
+    nodes = graph.ancestors(graph.find(upto))
+    if graph.nodes[nodes[-1]].layer is None:
+        raise ArchError(f"'{upto}' is an input, not a layer")
+    return nodes
+
+
+_MODELS: dict[tuple[int, str | None], tuple[Graph, SideModel]] = {}
+
+
+def side_model(graph: Graph, upto: str | None = None) -> SideModel:
+    """The graph's side model, remembered for the last few graphs (a loaded
+    graph is not changed afterwards; the graph is kept so its id stays unique)."""
+    key = (id(graph), upto)
+    if key not in _MODELS or _MODELS[key][0] is not graph:
+        if len(_MODELS) >= 16:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = (graph, build_side_model(graph, analysed_nodes(graph, upto)))
+    return _MODELS[key][1]
+
+
+@dataclass
+class GridCosts:
+    """Totals of one image (batch 1) at P sizes; `layers` per layer if asked."""
+
+    heights: np.ndarray
+    widths: np.ndarray
+    totals: dict[str, np.ndarray]
+    layers: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+def _as_points(value: Any, points: int, dtype: Any) -> np.ndarray:
+    array = np.asarray(value, dtype=dtype)
+    return np.broadcast_to(array, (points,)) if array.shape != (points,) else array
+
+
+def _pointwise(function: Any, inputs: list[tuple], output: tuple, points: int) -> np.ndarray:
+    """Evaluate function(inputs, output) at each point with plain ints."""
+    values = []
+    for p in range(points):
+        ins = [tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in s) for s in inputs]
+        out = tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in output)
+        values.append(function(ins, out))
+    return np.array(values, dtype=object)
+
+
+def _evaluate(function: Any, inputs: list[tuple], output: tuple, points: int, dtype: Any) -> np.ndarray:
+    try:
+        return _as_points(function(inputs, output), points, dtype)
+    except (TypeError, ValueError):  # a rule that branches on a shape: one point at a time
+        return _pointwise(function, inputs, output, points).astype(dtype)
+
+
+def _channels(graph: Graph, index: int, inputs: list[tuple], points: int) -> np.ndarray:
+    """A size-dependent channel count (after flatten): the layer's own rule at
+    each distinct input shape."""
+    layer = graph.nodes[index].layer
+    assert layer is not None
+    columns = [np.broadcast_to(np.asarray(v, dtype=np.int64), (points,)) for s in inputs for v in s]
+    table = np.stack(columns, axis=1)
+    unique, inverse = np.unique(table, axis=0, return_inverse=True)
+    channels = []
+    for row in unique:
+        values = [int(v) for v in row]
+        shapes = [tuple(values[3 * k:3 * k + 3]) for k in range(len(inputs))]
+        channels.append(layer.output_shape(shapes)[0])  # type: ignore[arg-type]
+    return np.asarray(channels, dtype=np.int64)[inverse.reshape(-1)]
+
+
+def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
+               dtype: str = "float32", convention: str | Convention = "burden",
+               per_layer: bool = False) -> GridCosts:
+    """Totals at every (height, width) pair; sizes must all be working sizes."""
+    rules = get_convention(convention) if isinstance(convention, str) else convention
+    if dtype not in DTYPE_BYTES:
+        raise ArchError(f"unknown dtype '{dtype}'; known: {', '.join(DTYPE_BYTES)}")
+    model = side_model(graph, upto)
+    hs = np.asarray(heights, dtype=np.int64).reshape(-1)
+    ws = np.asarray(widths, dtype=np.int64).reshape(-1)
+    points = len(hs)
+    big = points and int(hs.max()) * int(ws.max()) > EXACT_LIMIT
+    number: Any = object if big else np.int64
+    node_h, node_w = model.sides(hs, ws)
+    if big:
+        node_h, node_w = node_h.astype(object), node_w.astype(object)
+    width_bytes = DTYPE_BYTES[dtype]
+    shapes: dict[int, tuple] = {}
+    totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
+    layers: dict[str, dict[str, np.ndarray]] = {}
+    for k, i in enumerate(model.nodes):
+        node = graph.nodes[i]
+        h = node_h[k] if not model.fixed_side[k, 0] else int(node_h[k][0]) if points else 0
+        w = node_w[k] if not model.fixed_side[k, 1] else int(node_w[k][0]) if points else 0
+        layer = node.layer
+        inputs = [shapes[j] for j in node.inputs]
+        c: Any = model.channels[k]
+        if c is None:
+            c = _channels(graph, i, inputs, points)
+        shapes[i] = (c, h, w)
+        if layer is None:
+            continue
+        out = shapes[i]
+        params = _evaluate(lambda ins, o: sum(layer.parameters(ins).values()), inputs, out, points, number)
+        buffers = _evaluate(lambda ins, o: sum(layer.buffers(ins).values()), inputs, out, points, number)
+        flops = _evaluate(lambda ins, o: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
+        macs = _evaluate(lambda ins, o: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
+        if layer.inplace and rules.inplace_is_free:
+            feature = np.zeros(points, dtype=number)
+        else:
+            feature = _evaluate(lambda ins, o: prod(o) * width_bytes, inputs, out, points, number)
+        for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
+                            ("macs", macs), ("feature_bytes", feature)):
+            totals[name] = totals[name] + value
+        if per_layer:
+            layers[node.name] = {"params": params, "buffers": buffers, "flops": flops,
+                                 "macs": macs, "feature_bytes": feature}
+    totals["param_bytes"] = (totals["params"] + totals["buffers"]) * width_bytes
+    return GridCosts(hs, ws, totals, layers)
+
+
+# --- the sweep command's grid ---------------------------------------------------------
+
+@dataclass
+class SweepRow:
+    values: dict[str, Any]  # the --set values of this row
+    height: int
+    width: int
+    batch: int
+    figures: dict[str, int] | None  # None: the network does not run at this size
+    error: str | None = None
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """`224`, `600x850`, `112:672:32` (start:stop[:step], stop included), or a
+    comma-separated list of these."""
+    sizes: list[tuple[int, int]] = []
+    for item in text.replace(" ", "").lower().split(","):
+        try:
+            if ":" in item:
+                parts = [int(p) for p in item.split(":")]
+                if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
+                    raise ValueError
+                start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
+                sizes.extend((s, s) for s in range(start, stop + 1, step))
+            elif "x" in item:
+                h, w = (int(p) for p in item.split("x"))
+                sizes.append((h, w))
+            else:
+                sizes.append((int(item), int(item)))
+        except ValueError:
+            raise ArchError(f"--size {text!r}: expected sides (224), HxW (600x850) or "
+                            "ranges start:stop:step (112:672:32), comma-separated") from None
+    if not sizes:
+        raise ArchError(f"--size {text!r} gives no sizes")
+    if any(h < 1 or w < 1 or h > 1 << 20 or w > 1 << 20 for h, w in sizes):
+        raise ArchError(f"--size {text!r}: sides must be between 1 and {1 << 20}")
+    return sizes
+
+
+def parse_batches(text: str | None) -> list[int]:
+    if text is None:
+        return [1]
+    try:
+        batches = [int(b) for b in text.split(",")]
+    except ValueError:
+        raise ArchError(f"--batch {text!r}: expected whole numbers, comma-separated") from None
+    if not batches or any(b < 1 for b in batches):
+        raise ArchError(f"--batch {text!r}: batches must be at least 1")
+    return batches
+
+
+def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
+    """`--set width=1,1.5,2 --set depth=1,2`: every combination."""
+    from .commands.options import parse_literal
+
+    names: list[str] = []
+    choices: list[list[Any]] = []
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not text.strip():
+            raise ArchError(f"--set {item!r}: expected NAME=VALUE[,VALUE...]")
+        names.append(name)
+        choices.append([parse_literal(v.strip()) for v in text.split(",")])
+    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+
+
+def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
+                upto: str | None = None, dtype: str = "float32", convention: str = "burden",
+                values: dict[str, Any] | None = None) -> list[SweepRow]:
+    """Rows for one graph: every size x batch."""
+    model = side_model(graph, upto)
+    hs = np.array([h for h, _ in sizes], dtype=np.int64)
+    ws = np.array([w for _, w in sizes], dtype=np.int64)
+    ok = model.works(hs, ws)
+    costs = grid_costs(graph, hs[ok], ws[ok], upto, dtype, convention)
+    where = np.flatnonzero(ok)
+    position = {int(p): k for k, p in enumerate(where)}
+    too_small = (f"input too small: some layer's output is empty below "
+                 f"{model.min_size[0]} x {model.min_size[1]}")
+    rows = []
+    for p, (h, w) in enumerate(sizes):
+        for batch in batches:
+            if p not in position:
+                rows.append(SweepRow(dict(values or {}), h, w, batch, None, too_small))
+                continue
+            k = position[p]
+            figures = {q: int(costs.totals[q][k]) for q in QUANTITIES}
+            for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
+                figures[q] *= batch
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures))
+    return rows
+
+
+def sweep(path: str, sizes: list[tuple[int, int]], batches: list[int],
+          set_grid: list[dict[str, Any]], upto: str | None = None, dtype: str = "float32",
+          convention: str = "burden") -> list[SweepRow]:
+    from .spec import load_graph
+
+    rows: list[SweepRow] = []
+    for values in set_grid or [{}]:
+        graph = load_graph(path, values)
+        rows.extend(sweep_graph(graph, sizes, batches, upto, dtype, convention, values))
+    return rows
