@@ -151,6 +151,9 @@ BURDEN = Convention(
                 "a fused multiply-add is one FLOP",
     source="albanie/convnet-burden core/burden.m",
     unit="FLOPs (multiply-add = 1)",
+    # a dropout keeps two tensors of its output's size: autonn's vl_nnmask mask
+    # and the vl_nndropout_wrapper output
+    kept={"dropout": 2},
     rules={
         "conv": lambda s: s.macs + s.bias,
         "deconv": lambda s: s.macs + s.bias,
