@@ -32,6 +32,8 @@ def read_text(path: Path, display: str, where: Location | None = None, source: s
         raise ArchError(f"{display} is a directory, not a spec file", where, source) from None
     except OSError as exc:
         raise ArchError(f"cannot read {display}: {exc.strerror}", where, source) from None
+    except ValueError:  # e.g. a NUL byte in an import path
+        raise ArchError(f"not a usable file name: {display!r}", where, source) from None
     if b"\x00" in data:
         raise ArchError(f"{display} is a binary file, not a spec", where, source)
     try:
@@ -64,6 +66,8 @@ class Loader:
 
     def load_import(self, target: str, importer: Module, pos: Pos) -> Module:
         where = importer.location(pos)
+        if "\x00" in target:
+            raise ArchError("an import path cannot contain a NUL character", where, importer.source)
         path = Path(importer.path).parent / target
         key = str(path.resolve())
         if key in self.chain:
