@@ -10,6 +10,7 @@ import sys
 import typer
 
 from .commands.analyze import analyze
+from .commands.conventions import conventions
 from .commands.kinds import kinds
 from .commands.report import report
 from .commands.table import table
@@ -18,6 +19,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="How much memory and compute does this network need?")
 
 app.command()(analyze)
+app.command()(conventions)
 app.command()(kinds)
 app.command()(report)
 app.command()(table)

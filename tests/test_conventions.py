@@ -1,0 +1,183 @@
+"""Every counting profile reproduces the figure its tool publishes for
+torchvision's ResNet-50, and prices every layer kind.
+
+Published figures (from the brief of issue 7, each the tool's own output for
+torchvision.models.resnet50 at 1 x 3 x 224 x 224):
+  torchvision docs            4,089,184,256 MACs
+  FlopCounterMode             8,178,368,512 FLOPs
+  fvcore FlopCountAnalysis    4,111,512,576
+  ptflops (pytorch backend)   4,132,436,968 MACs
+  thop profile                4,133,742,592
+  calflops                    8,211,108,352 FLOPs
+
+Element counts of ResNet-50 at 224, by hand (stage sides 112, 56, 28, 14, 7;
+the torchvision unit strides its 3x3, so a stage's first 1x1 runs at the
+previous side):
+  BN outputs   bn1 64*112^2 = 802,816
+               layer1 3 units x (64+64+256) x 56^2 + downsample 256 x 56^2 = 4,415,488
+               layer2 (128*56^2 + 128*28^2 + 512*28^2 + 512*28^2) + 3 x 768*28^2 = 3,110,912
+               layer3 (256*28^2 + 256*14^2 + 1024*14^2 * 2) + 5 x 1536*14^2 = 2,157,568
+               layer4 (512*14^2 + 512*7^2 + 2048*7^2 * 2) + 2 x 3072*7^2 = 627,200
+               total 11,113,984
+  ReLU outputs every BN but the 4 downsample BNs (802,816 + 401,408 + 200,704
+               + 100,352 = 1,505,280): 9,608,704
+  maxpool input 64 x 112^2 = 802,816; avgpool input 2048 x 7^2 = 100,352
+  fc           2048 x 1000 = 2,048,000 MACs, 1,000 bias additions
+  conv MACs    4,089,184,256 - 2,048,000 = 4,087,136,256
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from archspec import analyze, load, loads
+from archspec.compare import compare
+from archspec.conventions import CONVENTIONS, get
+from archspec.layers import REGISTRY
+
+SPECS = Path(__file__).parent.parent / "specs"
+
+BN, RELU, MAXPOOL_IN, AVGPOOL_IN = 11_113_984, 9_608_704, 802_816, 100_352
+CONV_MACS, FC_MACS, FC_BIAS = 4_087_136_256, 2_048_000, 1_000
+MACS = CONV_MACS + FC_MACS
+
+PUBLISHED = {
+    "macs": 4_089_184_256,
+    "flops": 8_178_368_512,
+    "fvcore": 4_111_512_576,
+    "ptflops": 4_132_436_968,
+    "thop": 4_133_742_592,
+    "calflops": 8_211_108_352,
+}
+
+# How each tool arrives at its figure, per layer kind (the kinds of specs/resnet50.arch;
+# permute and flatten are mcnPyTorch's import details and count 0 everywhere).
+DECOMPOSITION = {
+    # torchvision: conv and linear multiply-accumulates, no bias
+    "macs": {"conv": CONV_MACS, "fc": FC_MACS},
+    # aten.convolution and aten.addmm at 2 FLOPs per multiply-add, bias uncounted
+    "flops": {"conv": 2 * CONV_MACS, "fc": 2 * FC_MACS},
+    # eval batch_norm with affine: 2 per element; adaptive_avg_pool2d: 1 per input element;
+    # relu_, max_pool2d and add_ are ignored ops
+    "fvcore": {"conv": CONV_MACS, "fc": FC_MACS, "bn": 2 * BN, "avgpool": AVGPOOL_IN},
+    # Linear counts its bias; BN 2 per element; ReLU and both pools are counted by the
+    # module hook AND by the patched F.relu / F.max_pool2d / F.adaptive_avg_pool2d
+    # their forward calls; `out += identity` is not seen
+    "ptflops": {"conv": CONV_MACS, "fc": FC_MACS + FC_BIAS, "bn": 2 * BN, "relu": 2 * RELU,
+                "maxpool": 2 * MAXPOOL_IN, "avgpool": 2 * AVGPOOL_IN},
+    # calculate_norm gives 2 per element, doubled for affine BN; ReLU and MaxPool are
+    # zero_ops; AdaptiveAvgPool2d: (49 + 1) per output element, 2048 outputs
+    "thop": {"conv": CONV_MACS, "fc": FC_MACS, "bn": 4 * BN, "avgpool": 50 * 2048},
+    # conv 2 x MACs (+ bias, none here); linear 2 x MACs without its bias; eval BN 2 per
+    # element; F.relu 1 per element; pools 1 per input element
+    "calflops": {"conv": 2 * CONV_MACS, "fc": 2 * FC_MACS, "bn": 2 * BN, "relu": RELU,
+                 "maxpool": MAXPOOL_IN, "avgpool": AVGPOOL_IN},
+}
+
+
+@pytest.fixture(scope="module")
+def resnet50():  # type: ignore[no-untyped-def]
+    return load(SPECS / "resnet50.arch")
+
+
+def test_decompositions_add_up_to_the_published_figures() -> None:
+    assert MACS == PUBLISHED["macs"]
+    for name, parts in DECOMPOSITION.items():
+        assert sum(parts.values()) == PUBLISHED[name], name
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_profile_reproduces_its_tools_resnet50_figure(resnet50, name):  # type: ignore[no-untyped-def]
+    result = analyze(resnet50, convention=name)
+    assert result.totals.flops == PUBLISHED[name]
+    by_kind: Counter[str] = Counter()
+    for layer in result.layers:
+        by_kind[layer.kind] += layer.flops
+    assert {k: v for k, v in by_kind.items() if v} == DECOMPOSITION[name]
+
+
+def test_burden_figure_is_unchanged(resnet50) -> None:  # type: ignore[no-untyped-def]
+    """burden = MACs + conv/fc bias + 2 per ReLU output + 2 x out x stride^2 per
+    pool + 1 per add output: 4,089,184,256 + 1,000 + 2 x 9,608,704
+    + 2 x 64*56^2 x 4 (maxpool, stride 2) + 2 x 2048 x 49 (avgpool 7, stride 7)
+    + 5,519,360 (adds: 256*56^2*3 + 512*28^2*4 + 1024*14^2*6 + 2048*7^2*3)."""
+    expected = MACS + FC_BIAS + 2 * RELU + 2 * 200_704 * 4 + 2 * 2048 * 49 + 5_519_360
+    assert analyze(resnet50).totals.flops == expected == 4_115_728_360
+
+
+def test_macs_field_is_the_same_under_every_profile(resnet50) -> None:  # type: ignore[no-untyped-def]
+    assert {analyze(resnet50, convention=n).totals.macs for n in CONVENTIONS} == {MACS}
+
+
+def test_every_registered_rule_has_a_row_in_every_convention() -> None:
+    rules = {cls.counts_as for cls in REGISTRY.values()}
+    for convention in CONVENTIONS.values():
+        missing = rules - set(convention.rules)
+        assert not missing, f"{convention.name} has no row for {sorted(missing)}"
+        assert set(convention.kinds) <= set(REGISTRY), convention.name
+
+
+def test_every_kind_prices_without_error_under_every_profile() -> None:
+    """A small net using most kinds analyses under every profile (each
+    formula runs; none needs something its layer lacks)."""
+    spec = loads("""
+input 3 x 32 x 32
+a = conv(8, 3, pad=1) > bn > relu > lrn(5)
+b = a > conv(8, 1) > sigmoid
+g = b > gavgpool
+m = mul(a, g)
+s = add(a, m) > maxpool(2) > avgpool(2) > gmaxpool
+c = concat(a, b) > deconv(4, 2, stride=2) > interp(zoom=2, shrink=4)
+d = c > reshape(-1) > dropout > fc(10) > softmax
+""")
+    for name in CONVENTIONS:
+        assert analyze(spec, convention=name).totals.flops >= 0
+
+
+def test_small_net_by_hand() -> None:
+    """conv 3 -> 4 channels, 3x3 pad 1 with bias on 8x8, ReLU, 2x2 max pool, softmax.
+    conv MACs 4*8*8 * 27 = 6,912, bias 256; ReLU 256 elements; pool 256 in, 64 out;
+    softmax 64 elements over C = 4 at 16 positions."""
+    spec = loads("input 3 x 8 x 8\nx = conv(4, 3, pad=1) > relu > maxpool(2) > softmax\n")
+    expected = {
+        "macs": 6912,
+        "flops": 2 * 6912,
+        "fvcore": 6912,  # relu, max_pool2d, softmax: no handles
+        "ptflops": 6912 + 256 + 2 * 256 + 2 * 256 + 64,  # bias, ReLU x2, pool input x2, F.softmax
+        "thop": 6912 + 16 * (3 * 4 - 1),  # no bias; ReLU, MaxPool 0; softmax (exp, add, div)
+        "calflops": 2 * 6912 + 256 + 256 + 256 + 64,  # 2 MACs + bias, relu, pool input, softmax
+        "burden": 6912 + 256 + 2 * 256 + 2 * 64 * 4,  # bias, 2 per ReLU, 2 x out x stride^2
+    }
+    assert {n: analyze(spec, convention=n).totals.flops for n in expected} == expected
+
+
+def test_window_pool_over_the_whole_input_is_a_global_pool_for_the_peers() -> None:
+    """avgpool(7) on 7x7 is torchvision's AdaptiveAvgPool2d((1, 1)); avgpool(2)
+    on 4x4 is an AvgPool2d: thop prices the first (49 + 1) per output, the
+    second 1 per output; fvcore only the adaptive one (input elements)."""
+    whole = loads("input 2 x 7 x 7\np = avgpool(7)\n")
+    window = loads("input 2 x 4 x 4\np = avgpool(2)\n")
+    assert analyze(whole, convention="thop").totals.flops == 50 * 2
+    assert analyze(window, convention="thop").totals.flops == 2 * 2 * 2
+    assert analyze(whole, convention="fvcore").totals.flops == 2 * 49
+    assert analyze(window, convention="fvcore").totals.flops == 0
+
+
+def test_comparison_explains_each_gap_per_kind(resnet50) -> None:  # type: ignore[no-untyped-def]
+    c = compare(resnet50)
+    assert {n: c.totals[n] for n in PUBLISHED} == PUBLISHED
+    for convention in c.conventions:
+        base = c.totals[c.baseline(convention)]
+        assert c.totals[convention.name] == base + sum(d for _, d in c.gaps(convention))
+    assert c.params["thop"] == 25_557_032  # torchvision's published parameter count
+    assert c.params["burden"] == 25_557_032 + 2 * 26_560  # + running mean and var of 26,560 BN channels
+
+
+def test_unknown_convention_is_a_clear_error() -> None:
+    from archspec.errors import ArchError
+
+    with pytest.raises(ArchError, match="unknown convention"):
+        get("fvcor")
