@@ -9,6 +9,7 @@ import pytest
 from reference import SPECS, example_reports, scaled, table, trunks
 
 from archspec import analyze, load
+from archspec.errors import ArchError
 from archspec.units import readable_flops, readable_memory
 
 # ---------------------------------------------------------------------------
@@ -172,6 +173,16 @@ def test_trunk_at_every_report_scale(model: str) -> None:
     for scale, side in zip(scales, sides):
         shape = analyze(spec, size=scaled(size, scale), batch=128, upto=layer).totals.output_shape
         assert shape == (channels, side, side), scale
+
+
+@pytest.mark.parametrize("model, side", [("densenet121", 112), ("inception-v3", 150)])
+def test_half_scale_breaks_where_the_reports_start_at_1x(model: str, side: int) -> None:
+    # trunks.csv starts these reports at 1x: at 0.5x the last block is 3 x 3
+    # (DenseNet: 112 -> 56 -> 28 -> 14 -> 7 -> 3; Inception-v3: 150 -> ... -> 3),
+    # smaller than the final 7x7 / 8x8 average pool.
+    spec = load(SPECS / f"{model}.arch")
+    with pytest.raises(ArchError, match="input too small"):
+        analyze(spec, size=(side, side), upto=spec.metadata.features)
 
 
 # ---------------------------------------------------------------------------
