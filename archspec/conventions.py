@@ -118,6 +118,9 @@ class Convention:
     inplace_is_free: bool = True  # an in-place layer's output adds no feature memory
     # feature arrays a layer's output counts as, by kind or rule (default 1)
     kept: Mapping[str, int] = field(default_factory=dict)
+    # each rule written out for people (`archspec explain`), in the names of
+    # `Site`'s properties; tests/test_explain.py checks each equals its rule
+    formulas: Mapping[str, str] = field(default_factory=dict)
 
     def outputs_kept(self, layer: Layer) -> int:
         """How many output-sized arrays the layer's output counts as in feature memory."""
@@ -183,6 +186,12 @@ BURDEN = Convention(
         "psroipool": _zero,
         "detection_output": _zero,
     },
+    formulas={
+        "conv": "macs + bias", "deconv": "macs + bias", "relu": "2 * out",
+        "pool": "2 * out * stride_area", "global_pool": "inp", "sum": "out", "scale": "out",
+        "axpy": "2 * out", "max": "out * n_inputs", "lrn": "out + (2 + 2 * C) * H * W",
+        "l2norm": "out + (2 + 2 * C) * H * W", "interp": "4 * out",
+    },
 )
 
 MACS = Convention(
@@ -194,6 +203,7 @@ MACS = Convention(
     counts_buffers=False,
     rules={rule: (lambda s: s.macs) if rule in ("conv", "deconv") else _zero
            for rule in BURDEN.rules},
+    formulas={"conv": "macs", "deconv": "macs"},
 )
 
 FLOPS = Convention(
@@ -205,6 +215,7 @@ FLOPS = Convention(
     counts_buffers=False,
     rules={rule: (lambda s: 2 * s.macs) if rule in ("conv", "deconv") else _zero
            for rule in BURDEN.rules},
+    formulas={"conv": "2 * macs", "deconv": "2 * macs"},
 )
 
 FVCORE = Convention(
