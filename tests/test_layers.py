@@ -92,9 +92,13 @@ def test_merges() -> None:
 
 
 def test_free_layers_still_allocate() -> None:
-    for kind in ("softmax", "sigmoid", "dropout", "flatten"):
+    for kind in ("softmax", "sigmoid", "flatten"):
         layer = one(f"input 10 x 2 x 2\n{kind}")
         assert (layer.flops, layer.feature_bytes) == (0, 40 * 4), kind
+    # autonn turns a kept dropout into a mask layer (vl_nnmask) and the dropout
+    # itself: two variables of the output's size, both counted by burden.m
+    dropout = one("input 10 x 2 x 2\ndropout")
+    assert (dropout.flops, dropout.feature_bytes) == (0, 2 * 40 * 4)
     assert one("input 12 x 2 x 2\nreshape(3, -1, 4)").output_shape == (3, 4, 4)
 
 
