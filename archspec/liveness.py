@@ -1,0 +1,123 @@
+"""Peak activation memory of one inference pass, by liveness analysis.
+
+The reference's feature memory adds up every intermediate tensor as if none
+were ever freed.  A framework running inference frees a tensor after its last
+consumer has run, so what it needs is the largest amount live at any moment.
+The model here (docs/memory.md):
+
+* layers run in the spec's execution order (the order of `Analysis.layers`);
+* a layer's output is allocated when it runs; its inputs are still held while
+  it runs and are freed after it, if it was their last consumer;
+* an in-place layer (ReLU) writes over its input's buffer when no later layer
+  still needs that buffer; otherwise it allocates, as a framework would have to;
+* reshape, flatten and dropout (the identity at inference) are views of their
+  input's buffer;
+* a tensor no layer consumes is a result of the network and stays live to
+  the end;
+* the network's input is the caller's, not counted (as in the reference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+
+from .engine import DTYPE_BYTES, Analysis
+from .layers import REGISTRY
+
+VIEW_RULES = frozenset({"reshape", "flatten", "dropout"})
+
+
+@dataclass(slots=True)
+class Step:
+    """Memory while one layer runs."""
+
+    name: str
+    live_bytes: int  # held while the layer runs: its output, its inputs and everything still needed
+    allocated_bytes: int  # its new buffer (0 for in-place layers and views)
+    freed_bytes: int  # released when it finishes
+
+
+@dataclass(slots=True)
+class Liveness:
+    peak_bytes: int
+    peak_layer: str
+    no_reuse_bytes: int  # the reference's figure: every output counted, nothing freed
+    allocated_bytes: int  # every buffer this model allocates, none freed
+    steps: list[Step] = field(default_factory=list)
+
+
+def _is(kind: str, what: str) -> bool:
+    cls = REGISTRY.get(kind)
+    if cls is None:
+        return False
+    return cls.inplace if what == "inplace" else cls.counts_as in VIEW_RULES
+
+
+def liveness(analysis: Analysis) -> Liveness:
+    layers = analysis.layers
+    width = DTYPE_BYTES[analysis.dtype] * analysis.batch
+    position = {layer.name: i for i, layer in enumerate(layers)}
+    consumers: dict[str, list[int]] = {}
+    for i, layer in enumerate(layers):
+        for source in layer.inputs:
+            consumers.setdefault(source, []).append(i)
+    end = len(layers)  # "still needed at the end": a result of the network
+
+    buffer_of: dict[str, int] = {}
+    members: list[list[str]] = []  # tensors sharing each buffer
+    sizes: list[int] = []
+
+    def new_buffer(tensor: str, nbytes: int) -> int:
+        buffer_of[tensor] = len(sizes)
+        members.append([tensor])
+        sizes.append(nbytes)
+        return len(sizes) - 1
+
+    def needed_after(buffer: int, step: int) -> bool:
+        for tensor in members[buffer]:
+            uses = consumers.get(tensor, [])
+            if not uses or any(p > step for p in uses):
+                return True
+        return False
+
+    fresh: list[int] = []  # bytes each layer allocates
+    for i, layer in enumerate(layers):
+        for source in layer.inputs:
+            if source not in buffer_of:  # a network input: held by the caller
+                new_buffer(source, 0)
+        nbytes = prod(layer.output_shape) * width
+        source = layer.inputs[0] if layer.inputs else None
+        shared = None
+        if source is not None and _is(layer.kind, "view"):
+            shared = buffer_of[source]
+        elif source is not None and _is(layer.kind, "inplace") and not needed_after(buffer_of[source], i):
+            shared = buffer_of[source]
+        if shared is None:
+            new_buffer(layer.name, nbytes)
+            fresh.append(nbytes)
+        else:
+            buffer_of[layer.name] = shared
+            members[shared].append(layer.name)
+            fresh.append(0)
+
+    last_use = []
+    for tensors in members:
+        uses = [max(consumers[t]) if consumers.get(t) else end for t in tensors]
+        last_use.append(max(uses))
+    freed_at: dict[int, int] = {}
+    for buffer, step in enumerate(last_use):
+        freed_at[step] = freed_at.get(step, 0) + sizes[buffer]
+
+    live = peak = 0
+    peak_layer = ""
+    steps = []
+    for i, layer in enumerate(layers):
+        live += fresh[i]
+        if live > peak:
+            peak, peak_layer = live, layer.name
+        freed = freed_at.get(i, 0)
+        steps.append(Step(layer.name, live, fresh[i], freed))
+        live -= freed
+    assert position  # every layer was placed
+    return Liveness(peak, peak_layer, analysis.totals.feature_bytes, sum(sizes), steps)
