@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -373,8 +374,7 @@ class Expander:
 
     # ---- expressions ----------------------------------------------------
     def evaluate(self, expr: ast.Expr, scope: Scope) -> Any:
-        method = getattr(self, "eval_" + type(expr).__name__)
-        return method(expr, scope)
+        return _EVALUATORS[type(expr)](self, expr, scope)
 
     def eval_Number(self, expr: ast.Number, scope: Scope) -> Any:
         return expr.value
@@ -458,7 +458,7 @@ class Expander:
             raise self.error(f"{kind} takes at most {len(cls.positional)} positional arguments "
                              f"({names}), got {len(values)}", scope.module, pos)
         fields = dict(zip(cls.positional, values))
-        options = [f for f in cls.model_fields]
+        options = _options(cls)
         for keyword, value in kwargs:
             if keyword.name not in options:
                 raise self.error(f"{kind} has no option '{keyword.name}'", scope.module, keyword.pos,
@@ -604,6 +604,19 @@ class Expander:
             step.name = expr.name
             return Pipe([step])
         return Pipe([GroupStep(value.steps, expr.pos, expr.name)])
+
+
+_EVALUATORS: dict[type, Callable[[Expander, Any, Scope], Any]] = {
+    node: getattr(Expander, "eval_" + node.__name__)
+    for node in (ast.Number, ast.String, ast.Bool, ast.InputRef, ast.Name, ast.Call, ast.TupleExpr,
+                 ast.Unary, ast.Binary, ast.Conditional, ast.Chain, ast.Named, ast.Repeat)
+}
+
+
+@lru_cache(maxsize=None)
+def _options(cls: type[Layer]) -> list[str]:
+    """A layer kind's option names (pydantic's model_fields is slow to read)."""
+    return list(cls.model_fields)
 
 
 def _copy(step: Step) -> Step:
