@@ -11,8 +11,11 @@ import typer
 
 from .commands.analyze import analyze
 from .commands.conventions import conventions
+from .commands.diff import diff
+from .commands.explain import explain
 from .commands.kinds import kinds
 from .commands.report import report
+from .commands.sweep import sweep
 from .commands.table import table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -20,8 +23,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 app.command()(analyze)
 app.command()(conventions)
+app.command()(diff)
+app.command()(explain)
 app.command()(kinds)
 app.command()(report)
+app.command()(sweep)
 app.command()(table)
 
 
