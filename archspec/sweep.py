@@ -26,7 +26,7 @@ from .conventions import get as get_convention
 from .engine import DTYPE_BYTES
 from .errors import ArchError
 from .graph import Graph
-from .side_model import SideModel, build_side_model
+from .side_model import SideModel, _Mixed, _Uniform, build_side_model
 
 QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
@@ -83,10 +83,24 @@ def _pointwise(function: Any, inputs: list[tuple], output: tuple, points: int) -
     return np.array(values, dtype=object)
 
 
+def _outputs_kept(rules: Convention, layer: Any) -> int:
+    kept = getattr(rules, "outputs_kept", None)  # arrays of the output's size the layer keeps
+    return kept(layer) if callable(kept) else 1
+
+
+def _guarded(shape: tuple) -> tuple:
+    """Array entries as `_Uniform` views: a rule may branch on them only when
+    the test agrees at every point."""
+    return tuple(v.view(_Uniform) if isinstance(v, np.ndarray) else v for v in shape)
+
+
 def _evaluate(function: Any, inputs: list[tuple], output: tuple, points: int, dtype: Any) -> np.ndarray:
     try:
-        return _as_points(function(inputs, output), points, dtype)
-    except (TypeError, ValueError):  # a rule that branches on a shape: one point at a time
+        with np.errstate(all="raise"):
+            value = function([_guarded(s) for s in inputs], _guarded(output))
+        return _as_points(np.asarray(value).view(np.ndarray), points, dtype)
+    except (_Mixed, TypeError, ValueError, ArithmeticError, FloatingPointError):
+        # a rule that branches differently at different sizes: one point at a time
         return _pointwise(function, inputs, output, points).astype(dtype)
 
 
@@ -143,10 +157,11 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         buffers = _evaluate(lambda ins, o: sum(layer.buffers(ins).values()), inputs, out, points, number)
         flops = _evaluate(lambda ins, o: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
         macs = _evaluate(lambda ins, o: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
-        if layer.inplace and rules.inplace_is_free:
+        kept = 0 if (layer.inplace and rules.inplace_is_free) else _outputs_kept(rules, layer)
+        if kept == 0:
             feature = np.zeros(points, dtype=number)
         else:
-            feature = _evaluate(lambda ins, o: prod(o) * width_bytes, inputs, out, points, number)
+            feature = _evaluate(lambda ins, o: kept * prod(o) * width_bytes, inputs, out, points, number)
         for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
                             ("macs", macs), ("feature_bytes", feature)):
             totals[name] = totals[name] + value

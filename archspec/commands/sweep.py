@@ -1,0 +1,46 @@
+"""`archspec sweep`: costs over a grid of sizes, batches and parameter values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import DType, fail
+
+
+def sweep(
+    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    size: Annotated[str, typer.Option(help="sizes: 224, 600x850, start:stop[:step] (stop included), "
+                                      "comma-separated")] = "112:672:32",
+    batch: Annotated[Optional[str], typer.Option(help="batches, comma-separated: 1,32,128")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="NAME=V1,V2,...: every combination "
+                                                      "of the values is swept")] = None,
+    upto: Annotated[Optional[str], typer.Option(help="analyse up to and including this layer")] = None,
+    dtype: Annotated[DType, typer.Option(help="bytes per element of parameters and features")] = DType.float32,
+    convention: Annotated[str, typer.Option(help="how FLOPs are counted (burden = the reference table)")] = "burden",
+    format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
+    plot: Annotated[Optional[Path], typer.Option(help="also draw FLOPs and feature memory against "
+                                                 "size to this image (needs matplotlib)")] = None,
+) -> None:
+    """Evaluate the cost over a grid, vectorised.  Sizes at which some layer's output
+    would be empty are reported as rows with an error, and the rest of the grid still runs."""
+    from ..errors import ArchError
+    from ..sweep import parse_batches, parse_set_grid, parse_sizes
+    from ..sweep import sweep as run
+    from ..sweep_views import render_rows
+
+    try:
+        if format not in ("table", "csv", "json"):
+            raise ArchError(f"--format {format!r}: expected table, csv or json")
+        rows = run(str(spec), parse_sizes(size), parse_batches(batch), parse_set_grid(set_),
+                   upto, dtype.value, convention)
+        text = render_rows(rows, format)
+        if plot is not None:
+            from ..sweep_views import plot_rows
+
+            plot_rows(rows, plot, spec.stem)
+    except ArchError as exc:
+        fail(exc)
+    typer.echo(text, nl=False)
