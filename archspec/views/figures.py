@@ -140,10 +140,6 @@ def _scale(kind: str, peak: float) -> tuple[float, str]:
     return 1024.0 ** MEMORY_UNITS.index(unit), unit
 
 
-def _top(name: str) -> str:
-    return name.split(".", 1)[0]
-
-
 def _short(value: float, kind: str) -> str:
     return readable_flops(value) if kind == "flops" else readable_memory(value)
 
@@ -197,24 +193,35 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     rows so they never overlap."""
     ranked: list[int] = []
     for i in sorted((i for i in range(n) if values[i] > 0), key=lambda i: -values[i]):
-        # a tie within one stage (a conv and its batch norm) says nothing new
-        if any(values[j] == values[i] and _top(layers[j].name) == _top(layers[i].name) for j in ranked):
-            continue
+        if any(values[j] == values[i] for j in ranked):
+            continue  # ties (36 identical residual units) are named once, with their count
         ranked.append(i)
         if len(ranked) == HEAVIEST_LABELLED:
             break
+    # a conv and its batch norm tie in feature memory; only the same kind is "alike"
+    alike = {i: sum(1 for j in range(n) if values[j] == values[i] and layers[j].kind == layers[i].kind) - 1
+             for i in ranked}
     peak = max(scaled + [1e-12])
+
+    def align(i: int) -> str:
+        return "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
+
     placed: list[tuple[float, int]] = []  # (x, row) of labels already placed
-    for i in sorted(ranked, key=lambda i: -scaled[i]):
+    # Text runs away from its bar (rightwards, or leftwards at the right edge):
+    # the label farthest along that way takes the lowest row, so leaders never cross text.
+    for i in sorted(ranked, key=lambda i: i if align(i) == "right" else -i):
         row = 0
         while any(abs(x - i) < n * 0.22 and r == row for x, r in placed):
             row += 1
         placed.append((i, row))
-        ha = "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
+        ha = align(i)
         y = peak * (1.04 + 0.12 * row)
-        ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}", xy=(i, scaled[i]), xytext=(i, y),
+        more = f" (+{alike[i]} alike)" if alike[i] else ""
+        ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}{more}", xy=(i, scaled[i]),
+                    xytext=(i, y),
                     fontsize=7.5, ha=ha, va="bottom", color="0.15",
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1})
+                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1,
+                                "relpos": ({"left": 0.0, "center": 0.5, "right": 1.0}[ha], 0.0)})
 
 
 def _label_stages(fig: Any, ax: Any, marks: list[Stage], n: int) -> None:
@@ -279,7 +286,7 @@ def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bo
     for reference in _size_legend_values(largest):
         ax.scatter([], [], s=reference * area_per_byte, color="0.8", edgecolors="0.25", linewidths=0.6,
                    label=readable_memory(reference))
-    ax.legend(title="parameter memory", loc="upper right", labelspacing=2.2, borderpad=1.4, handletextpad=2.0,
+    ax.legend(title="parameter memory", loc="upper right", labelspacing=2.6, borderpad=1.6, handletextpad=3.2,
               frameon=True, fontsize=8.5, title_fontsize=8.5)
     fig.tight_layout()
     _place_labels(fig, ax, points, area_per_byte)
