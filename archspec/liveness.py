@@ -45,6 +45,8 @@ class Liveness:
     no_reuse_bytes: int  # the reference's figure: every output counted, nothing freed
     allocated_bytes: int  # every buffer this model allocates, none freed
     steps: list[Step] = field(default_factory=list)
+    buffer_of: dict[str, int] = field(default_factory=dict)  # tensor name -> buffer
+    buffer_bytes: list[int] = field(default_factory=list)  # network inputs' buffers count 0
 
 
 def _is(kind: str, what: str) -> bool:
@@ -57,7 +59,6 @@ def _is(kind: str, what: str) -> bool:
 def liveness(analysis: Analysis) -> Liveness:
     layers = analysis.layers
     width = DTYPE_BYTES[analysis.dtype] * analysis.batch
-    position = {layer.name: i for i, layer in enumerate(layers)}
     consumers: dict[str, list[int]] = {}
     for i, layer in enumerate(layers):
         for source in layer.inputs:
@@ -119,5 +120,5 @@ def liveness(analysis: Analysis) -> Liveness:
         freed = freed_at.get(i, 0)
         steps.append(Step(layer.name, live, fresh[i], freed))
         live -= freed
-    assert position  # every layer was placed
-    return Liveness(peak, peak_layer, analysis.totals.feature_bytes, sum(sizes), steps)
+    return Liveness(peak, peak_layer, analysis.totals.feature_bytes, sum(sizes), steps,
+                    buffer_of, sizes)

@@ -1,0 +1,244 @@
+"""Training: memory of one step (weights, gradients, optimizer state, the
+activations the backward pass needs) and the backward pass's cost, per layer,
+with the gradient w.r.t. the layer's input and w.r.t. its weights counted
+separately.  docs/memory.md states the model; this module is its arithmetic.
+
+Backward costs count a multiply-add as one operation, like the `burden` and
+`macs` conventions: a convolution's input gradient is a transposed
+convolution of the output gradient with the weights (its MACs), its weight
+gradient a correlation of the input with the output gradient (its MACs again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from math import prod
+
+from .conventions import Site
+from .engine import DTYPE_BYTES, Analysis, analyze
+from .errors import ArchError
+from .graph import Graph
+from .layers.base import Shape
+from .liveness import liveness
+
+OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # arrays of parameter size it keeps
+
+Count = Callable[[Site], int]
+
+
+def _none(site: Site) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class Backward:
+    """What a layer kind's backward pass needs and costs."""
+
+    keeps_inputs: bool = False  # its input tensors (all of them)
+    keeps_output: bool = False
+    extra_bytes: Callable[[Site, int], int] = lambda s, width: 0  # per image, given the dtype width
+    input_grad: Count = _none  # operations for d(loss)/d(inputs)
+    weight_grad: Count = _none  # operations for d(loss)/d(parameters)
+
+
+def _bn_input(s: Site) -> int:
+    # dx = g / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)); without affine
+    # weights the two reductions (2 per element) fall to the input gradient
+    return (3 if s.affine else 5) * s.inp
+
+
+def _avg_window(s: Site) -> int:
+    kernel = getattr(s.layer, "kernel", 1)
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    return s.out * kh * kw  # each output gradient spread over its window
+
+
+_INT64 = 8  # PyTorch keeps max-pooling argmax indices as int64
+
+BACKWARD: dict[str, Backward] = {
+    # dX: transposed conv of dy with W (MACs); dW: input x dy (MACs) + bias: sum of dy
+    "conv": Backward(keeps_inputs=True, input_grad=lambda s: s.macs,
+                     weight_grad=lambda s: s.macs + s.bias),
+    "deconv": Backward(keeps_inputs=True, input_grad=lambda s: s.macs,
+                       weight_grad=lambda s: s.macs + s.bias),
+    # x, plus the batch mean and inverse std of each channel
+    "bn": Backward(keeps_inputs=True, extra_bytes=lambda s, w: 2 * s.output[0] * w,
+                   input_grad=_bn_input,
+                   weight_grad=lambda s: 3 * s.inp if s.affine else 0),  # xhat, sum dy*xhat, sum dy
+    "relu": Backward(keeps_output=True, input_grad=lambda s: s.out),  # dy where y > 0
+    "sigmoid": Backward(keeps_output=True, input_grad=lambda s: 2 * s.out),  # dy * y * (1 - y)
+    "softmax": Backward(keeps_output=True, input_grad=lambda s: 3 * s.out),  # y * (dy - sum(dy * y))
+    "pool": Backward(keeps_inputs=True, extra_bytes=lambda s, w: _INT64 * s.out if s.layer.kind == "maxpool" else 0,
+                     input_grad=lambda s: s.out if s.layer.kind == "maxpool" else _avg_window(s)),
+    "global_pool": Backward(keeps_inputs=True, input_grad=lambda s: s.inp),
+    "sum": Backward(),  # the gradient passes through unchanged
+    "concat": Backward(),  # slices of the gradient
+    "reshape": Backward(), "flatten": Backward(), "permute": Backward(), "crop": Backward(),
+    "scale": Backward(keeps_inputs=True, input_grad=lambda s: 2 * s.out),  # dy * g and sum(dy * x)
+    "axpy": Backward(keeps_inputs=True, input_grad=lambda s: 2 * s.out),
+    "max": Backward(keeps_inputs=True, input_grad=lambda s: s.out * len(s.inputs)),
+    "dropout": Backward(extra_bytes=lambda s, w: s.out, input_grad=lambda s: s.out),  # a 1-byte mask
+    # LRN keeps its input, output and the scale tensor; its gradient costs about twice its forward
+    "lrn": Backward(keeps_inputs=True, keeps_output=True, extra_bytes=lambda s, w: s.out * w,
+                    input_grad=lambda s: 2 * (s.out + (2 + 2 * s.output[0]) * s.output[1] * s.output[2])),
+    "l2norm": Backward(keeps_inputs=True, keeps_output=True, input_grad=lambda s: 3 * s.out,
+                       weight_grad=lambda s: s.out),
+    "interp": Backward(input_grad=lambda s: 4 * s.out),  # each output gradient to 4 inputs
+    # detector post-processing is not trained through
+    "priorbox": Backward(), "proposal": Backward(), "detection_output": Backward(),
+    "roipool": Backward(extra_bytes=lambda s, w: _INT64 * s.out, input_grad=lambda s: s.out),
+    "psroipool": Backward(input_grad=lambda s: s.out),
+}
+# A rule not listed (a kind added later) is treated as an element-wise layer:
+# it keeps its input and its input gradient costs one operation per element.
+ELEMENTWISE = Backward(keeps_inputs=True, input_grad=lambda s: s.out)
+
+
+@dataclass(slots=True)
+class LayerTraining:
+    name: str
+    kind: str
+    saved_bytes: int  # activations this layer's backward holds (a tensor shared with another counted once, in the total)
+    backward_input_flops: int
+    backward_weight_flops: int
+
+
+@dataclass(slots=True)
+class Training:
+    batch: int
+    optimizer: str
+    dtype: str
+    weight_bytes: int  # parameters and buffers
+    gradient_bytes: int
+    optimizer_bytes: int
+    input_bytes: int  # the batch itself
+    activation_bytes: int  # kept for the backward pass, each buffer once
+    workspace_bytes: int  # the largest output + input gradients of one layer, while it runs backward
+    forward_flops: int  # the analysis's convention
+    backward_input_flops: int
+    backward_weight_flops: int
+    layers: list[LayerTraining] = field(default_factory=list)
+
+    @property
+    def total_bytes(self) -> int:
+        return (self.weight_bytes + self.gradient_bytes + self.optimizer_bytes + self.input_bytes
+                + self.activation_bytes + self.workspace_bytes)
+
+    @property
+    def backward_flops(self) -> int:
+        return self.backward_input_flops + self.backward_weight_flops
+
+
+def _shapes(graph: Graph, analysis: Analysis) -> dict[str, Shape]:
+    shapes = {layer.name: layer.output_shape for layer in analysis.layers}
+    _, h, w = analysis.input_shape
+    for i in graph.input_ids:
+        node = graph.nodes[i]
+        assert node.shape is not None
+        c = node.shape[0]
+        shapes[node.name] = node.shape if node.fixed else (c, h, w)
+    return shapes
+
+
+def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Training:
+    """Memory and backward cost of one training step of `analysis`'s batch."""
+    if optimizer not in OPTIMIZER_STATES:
+        raise ArchError(f"unknown optimizer '{optimizer}'; known: {', '.join(OPTIMIZER_STATES)}")
+    width = DTYPE_BYTES[analysis.dtype]
+    batch = analysis.batch
+    shapes = _shapes(graph, analysis)
+    live = liveness(analysis)
+    requires_grad = {name: False for name in shapes}  # network inputs need no gradient
+    saved: set[int] = set()  # buffers kept for backward
+    extra = 0
+    workspace = 0
+    layers = []
+    totals = [0, 0]
+    for cost in analysis.layers:
+        layer = graph.nodes[graph.index[cost.name]].layer
+        assert layer is not None
+        ins = tuple(shapes[n] for n in cost.inputs)
+        site = Site(layer, ins, cost.output_shape)
+        rule = BACKWARD.get(layer.counts_as, ELEMENTWISE)
+        grad_in = any(requires_grad[n] for n in cost.inputs)
+        requires_grad[cost.name] = grad_in or cost.params > 0
+        if not requires_grad[cost.name]:  # nothing below or in it learns: no backward at all
+            layers.append(LayerTraining(cost.name, cost.kind, 0, 0, 0))
+            continue
+        kept = set()
+        if rule.keeps_inputs:
+            kept |= {live.buffer_of[n] for n in cost.inputs}
+        if rule.keeps_output:
+            kept.add(live.buffer_of[cost.name])
+        own = rule.extra_bytes(site, width) * batch
+        extra += own
+        saved |= kept
+        backward_in = rule.input_grad(site) * batch if grad_in else 0
+        backward_w = rule.weight_grad(site) * batch if cost.params else 0
+        totals[0] += backward_in
+        totals[1] += backward_w
+        layers.append(LayerTraining(cost.name, cost.kind, sum(live.buffer_bytes[b] for b in kept) + own,
+                                    backward_in, backward_w))
+        gradients = prod(cost.output_shape) + (sum(prod(s) for s in ins) if grad_in else 0)
+        workspace = max(workspace, gradients * width * batch)
+    t = analysis.totals
+    inputs = sum(prod(shapes[graph.nodes[i].name]) for i in graph.input_ids) * width * batch
+    return Training(
+        batch=batch, optimizer=optimizer, dtype=analysis.dtype,
+        weight_bytes=(t.params + t.buffers) * width,
+        gradient_bytes=t.params * width,
+        optimizer_bytes=OPTIMIZER_STATES[optimizer] * t.params * width,
+        input_bytes=inputs,
+        activation_bytes=sum(live.buffer_bytes[b] for b in saved) + extra,
+        workspace_bytes=workspace,
+        forward_flops=t.flops,
+        backward_input_flops=totals[0], backward_weight_flops=totals[1],
+        layers=layers,
+    )
+
+
+def parse_bytes(text: str) -> int:
+    """`24GB`, `24 GiB`, `512MB`, `1.5TB` or a number of bytes.  Units are
+    binary (1 GB = 1024^3 bytes), as in the table's figures."""
+    units = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    cleaned = text.strip().upper().replace(" ", "").removesuffix("IB").removesuffix("B")
+    number = cleaned.rstrip("KMGT")
+    unit = cleaned[len(number):]
+    try:
+        value = float(number)
+    except ValueError:
+        raise ArchError(f"--fit {text!r}: expected a size such as 24GB or 512MB") from None
+    if unit not in units or not value > 0 or value != value or value == float("inf"):
+        raise ArchError(f"--fit {text!r}: expected a size such as 24GB or 512MB")
+    return int(value * units[unit])
+
+
+def fit_batch(graph: Graph, budget: int, size: tuple[int, int] | None = None,
+              upto: str | None = None, dtype: str = "float32", convention: str = "burden",
+              optimizer: str = "sgd") -> tuple[int, Training]:
+    """The largest batch whose training step fits in `budget` bytes, and its figures.
+
+    Memory is affine in the batch (weights, gradients and optimizer state are
+    fixed; the rest scales), so two evaluations give the answer; it is then
+    confirmed against the full computation."""
+
+    def step(batch: int) -> Training:
+        return training(graph, analyze(graph, size, batch, upto, dtype, convention), optimizer)
+
+    one, two = step(1), step(2)
+    if one.total_bytes > budget:
+        raise ArchError(f"even a batch of 1 needs {one.total_bytes:,} bytes, more than {budget:,}")
+    per_image = two.total_bytes - one.total_bytes
+    fixed = one.total_bytes - per_image
+    batch = (budget - fixed) // per_image if per_image else 1 << 30
+    batch = max(1, min(batch, 1 << 30))
+    result = step(batch)
+    while result.total_bytes > budget and batch > 1:  # guard the arithmetic
+        batch -= 1
+        result = step(batch)
+    while True:
+        bigger = step(batch + 1)
+        if bigger.total_bytes > budget:
+            return batch, result
+        batch, result = batch + 1, bigger

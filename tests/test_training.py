@@ -1,0 +1,99 @@
+"""Training memory and backward cost, by hand on a three-layer network; the
+batch solver's answer fits and the next batch does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archspec import analyze, load, loads
+from archspec.errors import ArchError
+from archspec.training import fit_batch, parse_bytes, training
+
+SPECS = Path(__file__).parent.parent / "specs"
+
+# 1x4x4 input; conv 1 -> 2 channels, 3x3 pad 1, with bias (2x4x4 = 32 outputs);
+# ReLU in place; fc to 3 (weights 3 x 32, bias 3).
+# Parameters: 2*1*3*3 + 2 = 20 and 3*32 + 3 = 99: 119 floats = 476 bytes.
+THREE_LAYERS = "input 1 x 4 x 4\nx = conv(2, 3, pad=1) > relu > fc(3)\n"
+
+
+@pytest.fixture(scope="module")
+def net():  # type: ignore[no-untyped-def]
+    return loads(THREE_LAYERS)
+
+
+def test_three_layer_memory_by_hand(net) -> None:  # type: ignore[no-untyped-def]
+    """Batch 2, float32.
+    weights 476, gradients 476, Adam's two moments 952;
+    the input batch 16 * 4 * 2 = 128;
+    kept for backward: the conv keeps its input (the batch, counted above),
+    the ReLU its output, which is the conv's buffer (in place) and also what
+    the fc keeps: one buffer, 32 * 4 * 2 = 256;
+    workspace: the ReLU's output and input gradients, 64 floats * 4 * 2 = 512
+    (the conv needs no input gradient: 32; the fc 3 + 32 = 35)."""
+    t = training(net, analyze(net, batch=2), "adam")
+    assert (t.weight_bytes, t.gradient_bytes, t.optimizer_bytes) == (476, 476, 952)
+    assert (t.input_bytes, t.activation_bytes, t.workspace_bytes) == (128, 256, 512)
+    assert t.total_bytes == 476 + 476 + 952 + 128 + 256 + 512 == 2800
+    assert training(net, analyze(net, batch=2), "sgd").total_bytes == 2800 - 952
+    assert training(net, analyze(net, batch=2), "momentum").optimizer_bytes == 476
+
+
+def test_three_layer_backward_flops_by_hand(net) -> None:  # type: ignore[no-untyped-def]
+    """Per image: conv MACs 32 * 9 = 288; fc MACs 3 * 32 = 96.
+    conv: no input gradient (the image needs none); weights 288 + bias 32 = 320.
+    ReLU: 32 (dy where y > 0).  fc: input 96; weights 96 + bias 3 = 99.
+    Input gradients 32 + 96 = 128, weight gradients 320 + 99 = 419; batch 2 doubles.
+    Forward (burden): 288 + 32 + 2 * 32 + 96 + 3 = 483 per image."""
+    t = training(net, analyze(net, batch=2))
+    assert [(l.backward_input_flops, l.backward_weight_flops) for l in t.layers] == [
+        (0, 640), (64, 0), (192, 198)]
+    assert (t.backward_input_flops, t.backward_weight_flops, t.forward_flops) == (256, 838, 966)
+
+
+def test_fit_by_hand(net) -> None:  # type: ignore[no-untyped-def]
+    """With SGD: fixed 476 + 476 = 952 bytes, per image 64 + 128 + 256 = 448
+    (input, kept activations, workspace).  In 10,000 bytes: (10,000 - 952) // 448 = 20
+    (952 + 20 * 448 = 9,912; 21 images need 10,360)."""
+    batch, t = fit_batch(net, 10_000)
+    assert batch == 20 and t.total_bytes == 9_912
+
+
+def test_resnet50_fit_answer_fits_and_the_next_does_not() -> None:
+    graph = load(SPECS / "resnet50.arch")
+    budget = parse_bytes("24GB")
+    batch, t = fit_batch(graph, budget, optimizer="adam")
+    assert batch > 1 and t.total_bytes <= budget
+    assert training(graph, analyze(graph, batch=batch + 1), "adam").total_bytes > budget
+
+
+def test_nothing_fits_is_a_clear_error(net) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ArchError, match="even a batch of 1"):
+        fit_batch(net, 1000)
+
+
+@pytest.mark.parametrize("text,expected", [("24GB", 24 * 1024**3), ("24 GiB", 24 * 1024**3),
+                                           ("512MB", 512 * 1024**2), ("1.5T", int(1.5 * 1024**4)),
+                                           ("1000", 1000)])
+def test_parse_bytes(text: str, expected: int) -> None:
+    assert parse_bytes(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "GB", "-3GB", "24XB", "nanGB"])
+def test_parse_bytes_rejects(text: str) -> None:
+    with pytest.raises(ArchError):
+        parse_bytes(text)
+
+
+def test_unknown_optimizer(net) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ArchError, match="unknown optimizer"):
+        training(net, analyze(net), "lbfgs")
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.arch")), ids=lambda p: p.stem)
+def test_every_spec_trains(path: Path) -> None:
+    graph = load(path)
+    t = training(graph, analyze(graph, batch=2), "adam")
+    assert t.activation_bytes > 0 and t.backward_weight_flops > 0
