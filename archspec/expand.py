@@ -390,6 +390,16 @@ class Expander:
             raise self.error("`in` has no tensor yet: declare the input first", scope.module, expr.pos)
         return scope.input
 
+    def eval_Index(self, expr: ast.Index, scope: Scope) -> Any:
+        value = self.value_of(expr.value, scope)
+        index = self.evaluate(expr.index, scope)
+        if not isinstance(value, tuple):
+            raise self.error(f"only a tuple can be indexed, not {describe(value)}", scope.module, expr.pos)
+        if isinstance(index, bool) or not isinstance(index, int) or not -len(value) <= index < len(value):
+            raise self.error(f"index {index!r} is outside the tuple {value} (0 to {len(value) - 1})",
+                             scope.module, expr.pos)
+        return value[index]
+
     def eval_TupleExpr(self, expr: ast.TupleExpr, scope: Scope) -> Any:
         return tuple(self.value_of(item, scope) for item in expr.items)
 
@@ -608,7 +618,7 @@ class Expander:
 
 _EVALUATORS: dict[type, Callable[[Expander, Any, Scope], Any]] = {
     node: getattr(Expander, "eval_" + node.__name__)
-    for node in (ast.Number, ast.String, ast.Bool, ast.InputRef, ast.Name, ast.Call, ast.TupleExpr,
+    for node in (ast.Number, ast.String, ast.Bool, ast.InputRef, ast.Name, ast.Call, ast.Index, ast.TupleExpr,
                  ast.Unary, ast.Binary, ast.Conditional, ast.Chain, ast.Named, ast.Repeat)
 }
 

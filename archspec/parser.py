@@ -56,11 +56,11 @@ class LineContinuation:
                 if depth == 0 and (previous is None or previous.type not in self._JOINERS):
                     yield token
                 continue
-            if token.type == "LPAR":
+            if token.type in ("LPAR", "LSQB"):
                 depth += 1
                 if depth > MAX_NESTING:
                     raise _NestingError(token)
-            elif token.type == "RPAR":
+            elif token.type in ("RPAR", "RSQB"):
                 depth = max(0, depth - 1)
             previous = token
             yield token

@@ -73,6 +73,15 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
+class Index:
+    """`blocks[2]`: an item of a tuple (0-based; negative counts from the end)."""
+
+    value: Expr
+    index: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
 class TupleExpr:
     items: tuple[Expr, ...]
     pos: Pos
@@ -127,7 +136,7 @@ class Repeat:
     pos: Pos
 
 
-Expr = Union[Number, String, Bool, InputRef, Name, Call, TupleExpr, Unary, Binary,
+Expr = Union[Number, String, Bool, InputRef, Name, Call, Index, TupleExpr, Unary, Binary,
              Conditional, Chain, Named, Repeat]
 
 
@@ -291,6 +300,9 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
         args = tuple(a for a in arguments if not isinstance(a, Keyword))
         kwargs = tuple(a for a in arguments if isinstance(a, Keyword))
         return Call(str(func), args, kwargs, _pos(func))
+
+    def index(self, value: Expr, index: Expr) -> Index:
+        return Index(value, index, _first_pos(index))
 
     # operators
     def neg(self, operand: Expr) -> Unary:

@@ -206,3 +206,26 @@ def test_dtype_sets_bytes_per_element(dtype: str, width: int) -> None:
 def test_a_value_statement_in_a_chain_position_is_an_error() -> None:
     with pytest.raises(ArchError, match="does nothing"):
         loads("input 3 x 8 x 8\n3 + 4")
+
+
+def test_tuples_are_indexed_and_overridable() -> None:
+    spec = "param blocks = (2, 3)\ninput 3 x 8 x 8\nx = relu x blocks[0] > conv(blocks[-1], 1)"
+    assert [layer.kind for layer in analyze(loads(spec)).layers] == ["relu", "relu", "conv"]
+    deeper = analyze(loads(spec, blocks=(4, 5)))
+    assert [layer.kind for layer in deeper.layers] == ["relu"] * 4 + ["conv"]
+    assert deeper.totals.output_shape == (5, 8, 8)
+
+
+def test_a_conditional_may_continue_on_the_next_lines() -> None:
+    spec = "param deep = true\ninput 3 x 8 x 8\nx = deep\n  ? conv(4, 1) > relu\n  : relu"
+    assert names(spec) == ["x.conv", "x.relu"]
+
+
+def test_command_line_values() -> None:
+    from archspec.commands.options import parse_literal, parse_size
+
+    assert parse_literal("6,12,24,16") == (6, 12, 24, 16)
+    assert parse_literal("(1.5, 2)") == (1.5, 2)
+    assert (parse_literal("true"), parse_literal("7"), parse_literal("0.5"), parse_literal("max")) == (
+        True, 7, 0.5, "max")
+    assert parse_size("600x850") == (600, 850) and parse_size("224") == (224, 224)

@@ -54,7 +54,11 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
 
 
 def parse_literal(text: str) -> Any:
-    """A --set value: true/false, an integer, a finite float, or else a string."""
+    """A --set value: true/false, an integer, a finite float, a tuple written
+    `6,12,24,16` or `(6, 12, 24, 16)`, or else a string."""
+    if "," in text:
+        items = text.strip().removeprefix("(").removesuffix(")")
+        return tuple(parse_literal(item.strip()) for item in items.split(",") if item.strip())
     if text in ("true", "false"):
         return text == "true"
     try:
