@@ -14,8 +14,14 @@ from archspec import load
 from archspec.cli import app
 from archspec.errors import ArchError
 from archspec.table import REFERENCE_ORDER, TableRow, model_specs, ordered, table_row
-from archspec.views.model_table import (CSV_COLUMNS, embed, embedded, markdown_row, render_csv,
-                                        render_markdown)
+from archspec.views.model_table import (
+    CSV_COLUMNS,
+    embed,
+    embedded,
+    markdown_row,
+    render_csv,
+    render_markdown,
+)
 
 with open(DATA / "burden_table.csv", newline="") as f:
     REFERENCE_ROWS = list(csv.DictReader(f))

@@ -4,7 +4,7 @@ accuracy-vs-FLOPs chart of the classifiers, and optionally the README table."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -37,11 +37,11 @@ def report(
     specs: Annotated[list[Path], typer.Argument(help="model specs, or folders of them (e.g. specs/)")],
     out: Annotated[Path, typer.Option(help="folder for <model>.md; figures go to its figs/")] = Path("reports"),
     batch: Annotated[int, typer.Option(help="images per batch in the scale table")] = 128,
-    scales: Annotated[Optional[str], typer.Option(help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,
-    features: Annotated[Optional[str], typer.Option(help="feature layer of the scale table (default: the spec's @features)")] = None,
+    scales: Annotated[str | None, typer.Option(help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,
+    features: Annotated[str | None, typer.Option(help="feature layer of the scale table (default: the spec's @features)")] = None,
     figures: Annotated[bool, typer.Option(help="draw the profile figures and the accuracy-vs-FLOPs chart")] = True,
     svg: Annotated[bool, typer.Option(help="also write the profile figures as SVG (the chart always has one)")] = False,
-    readme: Annotated[Optional[Path], typer.Option(help="also rewrite the model table between this README's markers")] = None,
+    readme: Annotated[Path | None, typer.Option(help="also rewrite the model table between this README's markers")] = None,
 ) -> None:
     """Write reports/<model>.md (the reference report's layout) and its profile figure for each model."""
     from ..errors import ArchError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,7 +21,7 @@ def table(
     spec_dir: Annotated[Path, typer.Argument(help="folder of model specs (lib/ and files without `model` are skipped)")] = Path("specs"),
     format: Annotated[TableFormat, typer.Option(help="output format")] = TableFormat.markdown,
     reports: Annotated[str, typer.Option(help="link prefix of the model reports (markdown)")] = "reports/",
-    readme: Annotated[Optional[Path], typer.Option(help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
+    readme: Annotated[Path | None, typer.Option(help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
 ) -> None:
     """The model table (param mem, feat. mem, FLOPs, src, error) of every model spec, grouped by task."""
     from ..errors import ArchError

@@ -36,8 +36,8 @@ def render_report_markdown(report: ModelReport, figure: bool = True) -> str:
         f"* Memory required for features: {readable_memory(report.feature_bytes)} \n",
         f"* Flops: {readable_flops(report.flops)} \n",
         "\n",
-        f"Estimates are given below of the burden of computing the `{report.feature_layer}` features "
-        f"in the network for different input sizes using a batch size of {report.batch}: \n\n",
+        (f"Estimates are given below of the burden of computing the `{report.feature_layer}` features "
+         f"in the network for different input sizes using a batch size of {report.batch}: \n\n"),
         "| input size | feature size | feature memory | flops | \n",
         "|------------|--------------|----------------|-------| \n",
     ]
