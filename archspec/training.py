@@ -19,8 +19,8 @@ from .conventions import Site
 from .engine import DTYPE_BYTES, Analysis, analyze
 from .errors import ArchError
 from .graph import Graph
-from .layers.base import Shape
 from .liveness import liveness
+from .sites import layer_sites, tensor_shapes
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # arrays of parameter size it keeps
 
@@ -130,24 +130,13 @@ class Training:
         return self.backward_input_flops + self.backward_weight_flops
 
 
-def _shapes(graph: Graph, analysis: Analysis) -> dict[str, Shape]:
-    shapes = {layer.name: layer.output_shape for layer in analysis.layers}
-    _, h, w = analysis.input_shape
-    for i in graph.input_ids:
-        node = graph.nodes[i]
-        assert node.shape is not None
-        c = node.shape[0]
-        shapes[node.name] = node.shape if node.fixed else (c, h, w)
-    return shapes
-
-
 def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Training:
     """Memory and backward cost of one training step of `analysis`'s batch."""
     if optimizer not in OPTIMIZER_STATES:
         raise ArchError(f"unknown optimizer '{optimizer}'; known: {', '.join(OPTIMIZER_STATES)}")
     width = DTYPE_BYTES[analysis.dtype]
     batch = analysis.batch
-    shapes = _shapes(graph, analysis)
+    shapes = tensor_shapes(graph, analysis)
     live = liveness(analysis)
     requires_grad = {name: False for name in shapes}  # network inputs need no gradient
     saved: set[int] = set()  # buffers kept for backward
@@ -155,11 +144,8 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
     workspace = 0
     layers = []
     totals = [0, 0]
-    for cost in analysis.layers:
-        layer = graph.nodes[graph.index[cost.name]].layer
-        assert layer is not None
-        ins = tuple(shapes[n] for n in cost.inputs)
-        site = Site(layer, ins, cost.output_shape)
+    for cost, site in layer_sites(graph, analysis):
+        layer, ins = site.layer, site.inputs
         rule = BACKWARD.get(layer.counts_as, ELEMENTWISE)
         grad_in = any(requires_grad[n] for n in cost.inputs)
         requires_grad[cost.name] = grad_in or cost.params > 0
