@@ -15,7 +15,6 @@ from .conventions import get as get_convention
 from .errors import ArchError
 from .graph import Graph
 from .layers.base import Shape, ShapeError, show
-from .layers.conv import FullyConnected
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 MAX_SIDE = 1 << 20  # an input side beyond a million pixels is a typo, not an image
@@ -87,26 +86,11 @@ def infer_shapes(graph: Graph, size: tuple[int, int] | None, nodes: list[int] | 
         try:
             shapes[i] = node.layer.output_shape(ins)  # type: ignore[arg-type]
         except ShapeError as exc:
-            raise _shape_error(graph, i, ins, exc, size, nodes) from None
+            raise shape_error(graph, i, ins, exc, size, nodes) from None
     return shapes
 
 
-def bind_reference_shapes(graph: Graph) -> None:
-    """Fix what a spec leaves to its reference input: the kernel of each `fc`
-    (its weights cover its input at the reference size, as in MatConvNet)."""
-    unbound = [i for i, n in enumerate(graph.nodes)
-               if isinstance(n.layer, FullyConnected) and n.layer.kernel is None]
-    if not unbound:
-        return
-    shapes = infer_shapes(graph, None)
-    for i in unbound:
-        node = graph.nodes[i]
-        source = shapes[node.inputs[0]]
-        assert source is not None and node.layer is not None
-        node.layer = node.layer.model_copy(update={"kernel": (source[1], source[2])})
-
-
-def _shape_error(graph: Graph, index: int, inputs: list[Shape | None], exc: ShapeError,
+def shape_error(graph: Graph, index: int, inputs: list[Shape | None], exc: ShapeError,
                  size: tuple[int, int] | None, nodes: list[int] | None) -> ArchError:
     node = graph.nodes[index]
     where = f"{node.kind} '{node.name}' at line {node.location.line}"

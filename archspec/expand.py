@@ -29,12 +29,16 @@ from . import syntax as ast
 from .builtins import BUILTINS
 from .errors import ArchError, Location, suggest
 from .graph import Graph, Metadata, Node
+from .engine import infer_shapes, shape_error
 from .layers import REGISTRY, Layer
+from .layers.base import ShapeError
+from .layers.conv import FullyConnected
 from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, SourceStep, Step, Tensor, describe
 
 MAX_LAYERS = 1_000_000
 MAX_CALL_DEPTH = 100
 MAX_INT = 10**9  # larger numbers in a layer's arguments are never a real network
+_ROOMY = 1 << 16  # a side big enough for any layer, to learn channel counts past a too-small input
 
 
 class ModuleLoader(Protocol):
@@ -65,6 +69,7 @@ class Expander:
         self.prefixes: set[str] = set()
         self.imported: set[str] = set()
         self.block_sizes: dict[str, int] = {}
+        self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
 
     # ---- errors -------------------------------------------------------
@@ -79,6 +84,8 @@ class Expander:
         meta: dict[str, Any] = {}
         for stmt in module.statements:
             self.run_statement(stmt, scope, meta)
+        if self.too_small_at_reference:
+            infer_shapes(self.graph, None)  # raises, naming the layer and the smallest size that works
         unknown = set(self.overrides) - set(self.graph.params)
         if unknown:
             name = sorted(unknown)[0]
@@ -370,7 +377,34 @@ class Expander:
         graph.index[name] = len(graph.nodes)
         location = Location(module.path, pos.line, pos.column, pos.width)
         graph.nodes.append(Node(name, layer, inputs, location, shape, fixed))
+        graph.reference_shapes.append(shape if layer is None else self.reference_shape(len(graph.nodes) - 1))
         return len(graph.nodes) - 1
+
+    def reference_shape(self, index: int) -> Any:
+        """The node's output at the spec's own input size, computed as the graph
+        grows: it fixes each `fc`'s kernel (its weights cover its input at the
+        reference size, as in MatConvNet) and lets `channels(t)` answer."""
+        graph = self.graph
+        node = graph.nodes[index]
+        assert node.layer is not None
+        inputs = [graph.reference_shapes[j] for j in node.inputs]
+        if isinstance(node.layer, FullyConnected) and node.layer.kernel is None:
+            node.layer = node.layer.model_copy(update={"kernel": (inputs[0][1], inputs[0][2])})
+        try:
+            return node.layer.output_shape(inputs)
+        except ShapeError as exc:
+            if not exc.empty:
+                raise shape_error(graph, index, inputs, exc, None, None) from None
+        # The reference input is too small for this layer.  Report it once the
+        # whole network is known (the smallest size that works depends on all
+        # of it); meanwhile keep the channel count, which no size changes.
+        self.too_small_at_reference = True
+        roomy = [(c, _ROOMY, _ROOMY) for c, _, _ in inputs]
+        try:
+            c, _, _ = node.layer.output_shape(roomy)
+        except ShapeError as exc:
+            raise shape_error(graph, index, inputs, exc, None, None) from None
+        return (c, _ROOMY, _ROOMY)
 
     # ---- expressions ----------------------------------------------------
     def evaluate(self, expr: ast.Expr, scope: Scope) -> Any:
@@ -423,6 +457,8 @@ class Expander:
         if name in scope.values or (not scope.top and name in self.globals):
             raise self.error(f"'{name}' is {describe(self.eval_Name(ast.Name(name, expr.pos), scope))}, "
                              "not something to call", scope.module, expr.pos)
+        if name == "channels" and name not in self.blocks:
+            return self.channels_of(args, kwargs, expr, scope)
         wants_tensor = any(isinstance(a, Tensor) for a in args)
         if name in BUILTINS and not (name in REGISTRY and wants_tensor):
             return self.call_builtin(name, args, kwargs, expr, scope)
@@ -439,9 +475,15 @@ class Expander:
             return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module)])
         if name in REGISTRY:
             return Pipe([self.make_layer(name, args, kwargs, expr.pos, scope)])
-        known = list(self.blocks) + list(REGISTRY) + list(BUILTINS)
+        known = list(self.blocks) + list(REGISTRY) + list(BUILTINS) + ["channels"]
         raise self.error(f"unknown layer, block or function '{name}'", scope.module, expr.pos,
                          hint=suggest(name, known))
+
+    def channels_of(self, args: list[Any], kwargs: list[Any], expr: ast.Call, scope: Scope) -> int:
+        """`channels(t)`: a tensor's channel count, which no input size changes."""
+        if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
+            raise self.error("channels() takes one tensor, e.g. channels(in)", scope.module, expr.pos)
+        return int(self.graph.reference_shapes[args[0].node][0])
 
     def call_builtin(self, name: str, args: list[Any], kwargs: list[tuple[ast.Keyword, Any]],
                      expr: ast.Call, scope: Scope) -> Any:

@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .engine import bind_reference_shapes
 from .errors import ArchError, Location
 from .expand import Expander
 from .graph import Graph
@@ -100,5 +99,4 @@ def build_graph(module: Module, overrides: dict[str, Any]) -> Graph:
             expander.run_main(module)
     except RecursionError:
         raise ArchError("the spec is nested too deeply to expand", Location(module.path, 1, 1)) from None
-    bind_reference_shapes(graph)
     return graph

@@ -229,3 +229,16 @@ def test_command_line_values() -> None:
     assert (parse_literal("true"), parse_literal("7"), parse_literal("0.5"), parse_literal("max")) == (
         True, 7, 0.5, "max")
     assert parse_size("600x850") == (600, 850) and parse_size("224") == (224, 224)
+
+
+def test_channels_of_a_tensor() -> None:
+    result = analyze(loads("""
+        input 3 x 8 x 8
+        block se(ratio=4) {
+            gate = gavgpool > conv(channels(in) // ratio, 1) > relu > conv(channels(in), 1) > sigmoid
+            mul(in, gate)
+        }
+        x = conv(32, 1) > se
+    """))
+    # 32 channels in: squeeze to 32 // 4 = 8, excite back to 32
+    assert [layer.output_shape[0] for layer in result.layers] == [32, 32, 8, 8, 32, 32, 32]
