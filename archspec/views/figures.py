@@ -178,7 +178,7 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         _label_heaviest(ax, layers, scaled, values, kind, n)
     axes[-1].set_xlim(-0.5, n - 0.5)
     _label_stages(fig, axes[-1], marks, n)
-    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: top-level stages of the spec)", fontsize=9)
+    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)", fontsize=9)
     h, w = report.input_size
     fig.suptitle(f"{report.model}: per-layer profile at {h} x {w}, batch 1", fontsize=12, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
@@ -189,8 +189,7 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
 
 def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], values: list[float],
                     kind: str, n: int) -> None:
-    """Name the few largest bars.  Labels close together in x are stacked in
-    rows so they never overlap."""
+    """Name the few largest bars.  Labels that would overlap are stacked in rows."""
     ranked: list[int] = []
     for i in sorted((i for i in range(n) if values[i] > 0), key=lambda i: -values[i]):
         if any(values[j] == values[i] for j in ranked):
@@ -206,22 +205,42 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     def align(i: int) -> str:
         return "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
 
-    placed: list[tuple[float, int]] = []  # (x, row) of labels already placed
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    taken_text: list[Any] = []  # pixel boxes of the labels placed so far
+    taken_leaders: list[Any] = []  # and of their leader lines
     # Text runs away from its bar (rightwards, or leftwards at the right edge):
-    # the label farthest along that way takes the lowest row, so leaders never cross text.
+    # the label farthest along that way is placed first, lowest, so leaders never cross text.
     for i in sorted(ranked, key=lambda i: i if align(i) == "right" else -i):
-        row = 0
-        while any(abs(x - i) < n * 0.22 and r == row for x, r in placed):
-            row += 1
-        placed.append((i, row))
         ha = align(i)
-        y = peak * (1.04 + 0.12 * row)
         more = f" (+{alike[i]} alike)" if alike[i] else ""
-        ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}{more}", xy=(i, scaled[i]),
-                    xytext=(i, y),
-                    fontsize=7.5, ha=ha, va="bottom", color="0.15",
-                    arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 1,
-                                "relpos": ({"left": 0.0, "center": 0.5, "right": 1.0}[ha], 0.0)})
+        text = ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}{more}", xy=(i, scaled[i]),
+                           xytext=(i, peak * 1.04), fontsize=7.5, ha=ha, va="bottom", color="0.15",
+                           arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0,
+                                       "shrinkB": 1,
+                                       "relpos": ({"left": 0.0, "center": 0.5, "right": 1.0}[ha], 0.0)})
+        best: tuple[int, Any, Any, float] | None = None
+        for row in range(HEAVIEST_LABELLED):  # rows of 0.12 x peak fit under the panel's 1.42 x peak
+            y = peak * (1.04 + 0.12 * row)
+            text.set_position((i, y))
+            text.update_positions(renderer)  # an annotation's text transform is set only when drawn
+            box = Text.get_window_extent(text, renderer)  # the text alone, not its leader line
+            box = Bbox.from_extents(box.x0 - 6, box.y0, box.x1 + 6, box.y1)  # some air between neighbours
+            (bar_x, bar_top), (_, text_bottom) = ax.transData.transform([(i, scaled[i]), (i, y)])
+            leader = Bbox.from_extents(bar_x - 1, bar_top, bar_x + 1, text_bottom)
+            clashes = (sum(box.overlaps(b) for b in taken_text + taken_leaders)
+                       + sum(leader.overlaps(b) for b in taken_text))
+            if best is None or clashes < best[0]:
+                best = (clashes, box, leader, y)
+            if clashes == 0:
+                break
+        assert best is not None
+        _, box, leader, y = best
+        text.set_position((i, y))
+        taken_text.append(box)
+        taken_leaders.append(leader)
 
 
 def _label_stages(fig: Any, ax: Any, marks: list[Stage], n: int) -> None:
