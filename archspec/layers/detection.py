@@ -70,15 +70,17 @@ class Proposal(Layer):
 
     Inputs: the anchor scores (2A x H x W, background and object per anchor),
     the box deltas (4A x H x W) and optionally `im_info`.  It keeps the best
-    `rois` boxes after NMS; how many survive depends on the image, so `rois`
-    is the test-time cap (300), never more than the A x H x W anchors.
-    Output 5 x 1 x R: one column per region."""
+    `rois` boxes after NMS; how many survive depends on the image, so the
+    spec states the count (the test-time cap is 300).  The count does not
+    follow the map size (a real map yields at most its A x H x W anchors):
+    that keeps every size rule per axis, which the closed forms rely on.
+    Output 5 x 1 x rois: one column per region."""
 
     kind = "proposal"
     positional = ("rois",)
     min_inputs = 2
     max_inputs = 3
-    summary = "region proposals: R regions of 5 numbers (R = rois, at most one per anchor)"
+    summary = "region proposals: `rois` regions of 5 numbers (a count the spec states)"
 
     rois: Positive = 300
 
@@ -92,7 +94,7 @@ class Proposal(Layer):
                              "height or width")
         if len(inputs) == 3 and prod(inputs[2]) != 3:
             raise ShapeError(f"im_info must hold 3 numbers (height, width, scale), got {show(inputs[2])}")
-        return BOX, 1, min(self.rois, scores // 2 * h * w)
+        return BOX, 1, self.rois
 
 
 def _regions(rois: Shape) -> int:
