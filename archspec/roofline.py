@@ -134,5 +134,9 @@ def plot_roofline(result: Roofline, path: str | Path, title: str = "") -> None:
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(True, which="both", lw=0.3)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    try:
+        fig.savefig(path)
+    except (OSError, ValueError) as exc:  # an unwritable path or an unknown file type
+        raise ArchError(f"cannot write the roofline plot to {path}: {exc}") from None
+    finally:
+        plt.close(fig)

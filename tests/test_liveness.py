@@ -75,3 +75,31 @@ def test_views_share_their_input() -> None:
 def test_peak_never_exceeds_the_no_reuse_sum(path: Path) -> None:
     result = liveness(analyze(load(path)))
     assert 0 < result.peak_bytes <= result.no_reuse_bytes
+
+
+def test_cli_adds_fields_and_keeps_the_contract() -> None:
+    """`--memory peak` (with --training and --device) adds sections and per-layer
+    fields to the JSON; the contract's fields are all still there, unchanged."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from archspec.cli import app
+
+    path = str(SPECS / "resnet50.arch")
+    runner = CliRunner()
+    plain = json.loads(runner.invoke(app, ["analyze", path, "--format", "json"]).stdout)
+    more = runner.invoke(app, ["analyze", path, "--format", "json", "--memory", "peak",
+                               "--training", "--device", "a100"])
+    assert more.exit_code == 0, more.output
+    rich = json.loads(more.stdout)
+    for key in ("model", "input", "convention", "dtype", "totals"):
+        assert rich[key] == plain[key]
+    for before, after in zip(plain["layers"], rich["layers"], strict=True):
+        assert {k: after[k] for k in before} == before
+        assert {"live_bytes", "saved_bytes", "backward_input_flops", "seconds", "bound"} <= set(after)
+    assert rich["memory"]["peak_bytes"] <= rich["memory"]["no_reuse_bytes"] == plain["totals"]["feature_bytes"]
+    assert max(layer["live_bytes"] for layer in rich["layers"]) == rich["memory"]["peak_bytes"]
+    assert rich["roofline"]["seconds"] > 0 and rich["training"]["total_bytes"] > 0
+    bad = runner.invoke(app, ["analyze", path, "--device", "a1000"])
+    assert bad.exit_code == 2 and "unknown device" in bad.output
