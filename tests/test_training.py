@@ -97,3 +97,12 @@ def test_every_spec_trains(path: Path) -> None:
     graph = load(path)
     t = training(graph, analyze(graph, batch=2), "adam")
     assert t.activation_bytes > 0 and t.backward_weight_flops > 0
+
+
+def test_python_api(net) -> None:  # type: ignore[no-untyped-def]
+    from archspec.api import fit, peak_memory, roofline_time, train
+
+    assert fit(net, 10_000) == 20  # as in test_fit_by_hand
+    assert train(net, batch=2, optimizer="adam").total_bytes == 2800  # as in the memory test
+    assert peak_memory(net).peak_bytes == 32 * 4 + 3 * 4  # conv output (relu in place) + fc output
+    assert roofline_time(net, "h100").seconds > 0
