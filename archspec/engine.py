@@ -7,6 +7,7 @@ Nothing here runs a network; every figure is arithmetic on shapes.  Views
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from math import prod
 
@@ -177,6 +178,7 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     assert first_input is not None
     result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype)
     totals = result.totals
+    readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
@@ -190,7 +192,10 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
         site = Site(layer, tuple(ins), out)  # type: ignore[arg-type]
         flops = rules.flops(site) * batch
         macs = MACS.flops(site) * batch
-        kept = 0 if (layer.inplace and rules.inplace_is_free) else rules.outputs_kept(layer)
+        # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
+        # its input only when no other layer reads that input
+        in_place = layer.inplace and rules.inplace_is_free and readers[node.inputs[0]] == 1
+        kept = 0 if in_place else rules.outputs_kept(layer)
         feature = kept * prod(out) * width * batch
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
