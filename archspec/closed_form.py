@@ -29,6 +29,7 @@ QUANTITIES = ("flops", "macs", "feature_bytes")
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
 FIT = [(0, 0), (1, 0), (0, 1), (1, 1)]  # (u, v) steps of S the coefficients come from
 CHECK = [(2, 0), (0, 2), (2, 1), (1, 2), (2, 2)]  # further sizes that must agree
+SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
 
 
 def _number(x: Fraction) -> str:
@@ -84,8 +85,16 @@ class ClosedForm:
     def stride(self) -> int:
         return self.model.stride
 
+    def runs(self, rh: int, rw: int) -> bool:
+        """Whether the network runs at all in this residue class."""
+        return bool(self.model.runs[0][rh] and self.model.runs[1][rw])
+
     def forms(self, pairs: list[tuple[int, int]]) -> list[dict[str, Bilinear]]:
-        """The coefficients of every quantity for each residue class (H mod S, W mod S)."""
+        """The coefficients of every quantity for each residue class (H mod S,
+        W mod S); empty for a class in which the network does not run."""
+        for p in pairs:
+            if not self.runs(*p):
+                self._forms[p] = {}
         missing = sorted({p for p in pairs if p not in self._forms})
         if missing:
             self._fit(missing)
@@ -95,9 +104,8 @@ class ClosedForm:
         return self.forms([(h % self.stride, w % self.stride)])[0][quantity]
 
     def evaluate(self, quantity: str, h: int, w: int, batch: int = 1) -> int:
-        if not (h >= self.model.min_size[0] and w >= self.model.min_size[1]):
-            raise ArchError(f"the network does not run at {h} x {w} (it needs at least "
-                            f"{self.model.min_size[0]} x {self.model.min_size[1]})")
+        if not self.model.works(np.array([h]), np.array([w]), self.graph)[0]:
+            raise ArchError(f"the network does not run at {h} x {w}: {self.model.failure(h, w)}")
         value = self.form(quantity, h, w)(h, w) * batch
         assert value.denominator == 1
         return int(value)
@@ -129,7 +137,8 @@ class ClosedForm:
         forms = self.forms([(r, r) for r in range(self.stride)])
         groups: dict[Bilinear, list[int]] = {}
         for r, f in enumerate(forms):
-            groups.setdefault(f[quantity].square(), []).append(r)
+            if f:
+                groups.setdefault(f[quantity].square(), []).append(r)
         return [(residues, form) for form, residues in groups.items()]
 
 
@@ -169,21 +178,31 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     s, (h0, w0) = cf.stride, cf.model.min_size
     lines = [f"{model_name}: totals as exact formulas in the input height H, width W and batch B",
              f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})",
-             f"total stride S = {s}; the network runs for every H >= {h0} and W >= {w0} "
-             "(below that some layer's output is empty); each formula holds at every such size "
-             "of its class.",
+             f"total stride S = {s}; each formula holds at every size of its class from "
+             f"H >= {h0} and W >= {w0} at which the network runs "
+             f"(it runs at every N x N from {cf.model.square_start}).",
              "",
              f"H and W multiples of {s} (from {first_at_least(h0, s, 0)} x {first_at_least(w0, s, 0)}):"]
     multiples = cf.forms([(0, 0)])[0]
     for quantity in QUANTITIES:
-        lines.append(f"  {LABELS[quantity]:<13} = B · ({multiples[quantity].render()})")
+        if multiples:
+            lines.append(f"  {LABELS[quantity]:<13} = B · ({multiples[quantity].render()})")
+    if not multiples:
+        lines.append("  the network does not run (branches that meet disagree in size)")
+    never = [r for r in range(s) if not cf.runs(r, r)]
+    if never:
+        lines += ["", f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
+                  "(branches that meet disagree in size)."]
     lines += ["", f"Square inputs N x N, by N mod {s} (each form from the smallest working N of its class):"]
     for quantity in QUANTITIES:
         lines.append(f"  {LABELS[quantity]}:")
-        for residues, form in cf.square_groups(quantity):
+        groups = cf.square_groups(quantity)
+        for residues, form in groups[:SHOWN_CLASSES]:
             start = min(first_at_least(max(h0, w0), s, r) for r in residues)
             lines.append(f"    N ≡ {residues_text(residues)} (from {start}): "
                          f"B · ({form.render(('N²', 'N', ''))})")
+        if len(groups) > SHOWN_CLASSES:
+            lines.append(f"    ... {len(groups) - SHOWN_CLASSES} more classes: `--format json` lists them all")
     lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
               f"depending on (H mod {s}, W mod {s}); `--format json` lists "
               + ("every class." if s <= 64 else "the classes of square inputs.")]
@@ -202,7 +221,7 @@ def render_json(cf: ClosedForm, model_name: str) -> dict:
         "stride": s,
         "min_size": list(cf.model.min_size),
         "form": "batch * (a*H*W + b*H + c*W + d), per class (H mod stride, W mod stride)",
-        "classes": [{"h_mod": rh, "w_mod": rw,
-                     **{q: f[q].as_strings() for q in QUANTITIES}}
+        "classes": [{"h_mod": rh, "w_mod": rw, "runs": bool(f),
+                     **{q: f[q].as_strings() for q in QUANTITIES if f}}
                     for (rh, rw), f in zip(pairs, forms)],
     }

@@ -83,20 +83,6 @@ def _works(graph: Graph, nodes: list[int], size: tuple[int, int]) -> bool:
         return False
 
 
-def _smallest(graph: Graph, nodes: list[int], base: int, axis: int) -> int:
-    """Smallest side along `axis` that works with the other side at `base`
-    (output sides grow with the input, so the working sizes are an interval)."""
-    low, high = 0, base  # low fails (or is 0), high works
-    while high - low > 1:
-        mid = (low + high) // 2
-        size = (mid, base) if axis == 0 else (base, mid)
-        if _works(graph, nodes, size):
-            high = mid
-        else:
-            low = mid
-    return high
-
-
 @dataclass(frozen=True)
 class SideModel:
     """Output sides of `nodes` (graph node ids, execution order) at any input size."""
@@ -104,7 +90,9 @@ class SideModel:
     nodes: list[int]
     stride: int  # S, the total stride
     base: int  # a multiple of S at which the network runs; probes start here
-    min_size: tuple[int, int]  # smallest working height and width
+    min_size: tuple[int, int]  # height and width from which the model is exact and the network runs
+    runs: np.ndarray  # (2, S) bool: input heights / widths of residue r at which the network runs
+    square_start: int  # from N x N up, the network runs at every H, W >= N (in the classes it runs in)
     follows: np.ndarray  # (n, 2): input axis (0 = H, 1 = W) each node's height / width follows
     slope: np.ndarray  # (n, 2, S): change of each side per S added to the input side it follows
     offset: np.ndarray  # (n, 2, S): each side at input side base + r
@@ -127,9 +115,34 @@ class SideModel:
                     values[rows, axis] = offset + slope * steps
         return values[:, 0, :], values[:, 1, :]
 
-    def works(self, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
-        """Whether the network runs at each size (no layer's output is empty)."""
-        return (np.asarray(heights) >= self.min_size[0]) & (np.asarray(widths) >= self.min_size[1])
+    def modelled(self, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+        """Sizes the model describes exactly: from `min_size` up, in the
+        residue classes in which the network runs."""
+        hs, ws = np.asarray(heights, dtype=np.int64), np.asarray(widths, dtype=np.int64)
+        return ((hs >= self.min_size[0]) & (ws >= self.min_size[1])
+                & self.runs[0][hs % self.stride] & self.runs[1][ws % self.stride])
+
+    def works(self, heights: np.ndarray, widths: np.ndarray, graph: Graph) -> np.ndarray:
+        """Whether the network runs at each size.  Within the model's range,
+        sizes below `square_start` on some axis are confirmed with the layers'
+        own rules (a layer may need H x W large enough, e.g. enough anchors)."""
+        hs, ws = np.asarray(heights, dtype=np.int64), np.asarray(widths, dtype=np.int64)
+        ok = self.modelled(hs, ws)
+        unsure = np.flatnonzero(ok & ((hs < self.square_start) | (ws < self.square_start)))
+        for p in unsure:
+            ok[p] = _works(graph, self.nodes, (int(hs[p]), int(ws[p])))
+        return ok
+
+    def failure(self, height: int, width: int) -> str:
+        """Why the network does not run at this size."""
+        if height < self.square_start or width < self.square_start:
+            if self.runs[0][height % self.stride] and self.runs[1][width % self.stride]:
+                return f"input too small: the network needs at least {self.square_start} x {self.square_start}, or more on one side than the other"
+        if height < self.min_size[0] or width < self.min_size[1]:
+            return (f"below {self.min_size[0]} x {self.min_size[1]}, the smallest size from which "
+                    "the per-size model holds")
+        return (f"branches that meet disagree in size at {height} x {width} (the network runs only "
+                f"at some residues of the input size modulo {self.stride})")
 
 
 class _Mixed(Exception):
@@ -154,12 +167,13 @@ def _column(values: object, points: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, dtype=np.int64), (points,))
 
 
-def _propagate(graph: Graph, nodes: list[int], sizes: np.ndarray) -> dict[int, tuple]:
+def _propagate(graph: Graph, nodes: list[int], sizes: np.ndarray) -> tuple[dict[int, tuple], np.ndarray]:
     """Every node's (C, H, W) at P input sizes (P x 2); each entry an int
     when it is the same at every size, else a (P,) array.  Computed with the
     layers' own `output_shape`: once on arrays where the rule allows, else
-    once per size."""
+    once per size.  Also: at which sizes some layer refused its inputs."""
     points = len(sizes)
+    failed = np.zeros(points, dtype=bool)
     shapes: dict[int, tuple] = {}
     for i in graph.input_ids:
         node = graph.nodes[i]
@@ -175,23 +189,20 @@ def _propagate(graph: Graph, nodes: list[int], sizes: np.ndarray) -> dict[int, t
             with np.errstate(all="raise"):
                 out = node.layer.output_shape(inputs)  # type: ignore[arg-type]
             shapes[i] = tuple(_uniform(v) if isinstance(v, np.ndarray) else int(v) for v in out)
-        except (_Mixed, TypeError, ValueError, FloatingPointError, ArithmeticError):
+        except (_Mixed, ShapeError, TypeError, ValueError, FloatingPointError, ArithmeticError):
             rows = []
-            for p in range(points):
-                one = [tuple(int(v[p]) if isinstance(v, np.ndarray) else v for v in shape)
-                       for shape in inputs]
+            per_point = [list(zip(*(v.tolist() if isinstance(v, np.ndarray) else [v] * points
+                                    for v in shape))) for shape in inputs]
+            rule = node.layer.output_shape
+            for p, one in enumerate(zip(*per_point)):
                 try:
-                    rows.append(node.layer.output_shape(one))  # type: ignore[arg-type]
-                except ShapeError as exc:
-                    raise ArchError(f"at input {sizes[p][0]} x {sizes[p][1]} '{node.name}' does not run "
-                                    f"({exc}), although the network runs at a smaller size; "
-                                    "its cost has no per-size model") from None
+                    rows.append(rule(list(one)) if not failed[p] else one[0])
+                except ShapeError:
+                    failed[p] = True
+                    rows.append(one[0])  # a stand-in; this size is reported as not running
             table = np.array(rows, dtype=np.int64).reshape(points, 3)
             shapes[i] = tuple(_uniform(table[:, a]) for a in range(3))
-        except ShapeError as exc:
-            raise ArchError(f"'{node.name}' does not run at every probed size ({exc}); "
-                            "its cost has no per-size model") from None
-    return shapes
+    return shapes, failed
 
 
 def _uniform(values: np.ndarray) -> int | np.ndarray:
@@ -204,26 +215,9 @@ def _uniform(values: np.ndarray) -> int | np.ndarray:
     return values.view(_Uniform)
 
 
-def _first_working(graph: Graph, nodes: list[int], candidate: int, base: int, axis: int) -> int:
-    """The affine tables extended below the probes give a candidate smallest
-    side; the engine's rules confirm it (and walk up past ceil-mode edge cases)."""
-    side = max(1, candidate)
-    while side < base:
-        size = (side, base) if axis == 0 else (base, side)
-        if _works(graph, nodes, size):
-            break
-        side += 1
-    while side > 1:  # the candidate may also be too cautious
-        size = (side - 1, base) if axis == 0 else (base, side - 1)
-        if not _works(graph, nodes, size):
-            break
-        side -= 1
-    return side
-
-
 def build_side_model(graph: Graph, nodes: list[int]) -> SideModel:
-    """Measure every side at two sizes per residue class and at two
-    off-diagonal sizes (to see which axis each side follows)."""
+    """Measure every side at two sizes per residue class of each axis (the
+    other axis held at a size that works), in one pass over the layers."""
     stride = total_stride(graph, nodes)
     if stride > MAX_STRIDE:
         raise ArchError(f"the total stride {stride} is too large for a per-size model")
@@ -233,39 +227,84 @@ def build_side_model(graph: Graph, nodes: list[int]) -> SideModel:
     while not _works(graph, nodes, (base, base)):
         base *= 2
         if base > 1 << 20:
-            raise ArchError("the network runs at no square input size up to 2^20")
-    diagonal = base + np.arange(2 * stride, dtype=np.int64)
-    sizes = np.concatenate([np.stack([diagonal, diagonal], axis=1),
-                            np.array([[base + stride, base], [base, base + stride]], dtype=np.int64)])
-    shapes = _propagate(graph, nodes, sizes)
-    n = len(nodes)
-    points = len(sizes)
-    table = np.stack([np.stack([_column(v, points) for v in shapes[i]], axis=1) for i in nodes])  # (n, P, 3)
-    square, at_h, at_w = table[:, :2 * stride, :], table[:, -2, :], table[:, -1, :]
-    moved_by_h = at_h[:, 1:] != square[:, 0, 1:]  # (n, 2)
-    moved_by_w = at_w[:, 1:] != square[:, 0, 1:]
-    both = np.argwhere(moved_by_h & moved_by_w)
+            raise ArchError("the network runs at no square input size up to 2^20 that is a "
+                            f"multiple of its total stride {stride}")
+    steps = base + np.arange(2 * stride, dtype=np.int64)
+    held = np.full_like(steps, base)
+    sizes = np.concatenate([np.stack([steps, held], axis=1), np.stack([held, steps], axis=1)])
+    shapes, failed = _propagate(graph, nodes, sizes)
+    n, half = len(nodes), 2 * stride
+    table = np.stack([np.stack([_column(v, 2 * half) for v in shapes[i]], axis=1) for i in nodes])  # (n, 4S, 3)
+    runs = np.ones((2, stride), dtype=bool)
+    for axis in (0, 1):
+        bad = failed[axis * half:(axis + 1) * half]
+        runs[axis] = ~(bad[:stride] | bad[stride:])
+        if not runs[axis].any():
+            raise ArchError("the network runs at no residue of the input size")
+    good = np.concatenate([np.tile(runs[0], 2), np.tile(runs[1], 2)])
+    moved = np.zeros((n, 2, 2), dtype=bool)  # node, side (H, W), input axis that moves it
+    for source in (0, 1):
+        block = table[:, source * half:(source + 1) * half, 1:][:, good[source * half:(source + 1) * half]]
+        moved[:, :, source] = (block != block[:, :1]).any(axis=1)
+    both = np.argwhere(moved[:, :, 0] & moved[:, :, 1])
     if len(both):
         k, axis = both[0]
         name = graph.nodes[nodes[k]].name
         raise ArchError(f"the {'height' if axis == 0 else 'width'} of '{name}' depends on both input "
                         "height and width; its cost has no per-axis model")
-    follows = moved_by_w.astype(np.intp)
-    fixed = ~(moved_by_h | moved_by_w)
-    offset = np.ascontiguousarray(square[:, :stride, 1:].transpose(0, 2, 1))  # (n, 2, S)
-    slope = np.ascontiguousarray((square[:, stride:, 1:] - square[:, :stride, 1:]).transpose(0, 2, 1))
+    follows = moved[:, :, 1].astype(np.intp)
+    fixed = ~(moved[:, :, 0] | moved[:, :, 1])
+    offset = np.zeros((n, 2, stride), dtype=np.int64)
+    slope = np.zeros((n, 2, stride), dtype=np.int64)
+    for axis in (0, 1):
+        for source in (0, 1):
+            rows = np.flatnonzero(follows[:, axis] == source)
+            block = table[rows, source * half:(source + 1) * half, 1 + axis]  # (rows, 2S)
+            offset[rows, axis] = np.where(runs[source], block[:, :stride], 0)
+            slope[rows, axis] = np.where(runs[source], block[:, stride:] - block[:, :stride], 0)
     channels: list[int | None] = []
     for k in range(n):
-        column = table[k, :, 0]
+        column = table[k, good, 0]
         channels.append(int(column[0]) if (column == column[0]).all() else None)
-    model = SideModel(nodes, stride, base, (1, 1), follows, slope, offset, channels, fixed)
-    min_size = []
-    for axis in (0, 1):
-        trial = np.arange(1, base + 1, dtype=np.int64)
-        other = np.full_like(trial, base)
-        heights, widths = model.sides(*((trial, other) if axis == 0 else (other, trial)))
-        positive = (heights >= 1).all(axis=0) & (widths >= 1).all(axis=0)
-        candidate = int(trial[np.argmax(positive)]) if positive.any() else base
-        min_size.append(_first_working(graph, nodes, candidate, base, axis))
-    return SideModel(nodes, stride, base, (min_size[0], min_size[1]), follows, slope, offset,
-                     channels, fixed)
+    model = SideModel(nodes, stride, base, (1, 1), runs, base, follows, slope, offset, channels, fixed)
+    start = (_model_start(graph, model, 0), _model_start(graph, model, 1))
+    square = _square_start(graph, nodes, max(start), base, runs, stride)
+    return SideModel(nodes, stride, base, start, runs, square, follows, slope, offset, channels, fixed)
+
+
+def _square_start(graph: Graph, nodes: list[int], low: int, base: int, runs: np.ndarray,
+                  stride: int) -> int:
+    """Smallest N from which every N' x N' (N' >= N, in running classes) runs;
+    output sides grow with the input, so bisect."""
+    candidates = [n for n in range(low, base + 1) if runs[0][n % stride] and runs[1][n % stride]]
+    lo, hi = -1, len(candidates) - 1  # candidates[hi] works (base does)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        n = candidates[mid]
+        if _works(graph, nodes, (n, n)):
+            hi = mid
+        else:
+            lo = mid
+    return candidates[hi]
+
+
+def _model_start(graph: Graph, model: SideModel, axis: int) -> int:
+    """The smallest side along `axis` from which the model is exact and the
+    network runs (in the residues where it runs at all).  Every smaller side
+    is checked with the layers' own rules in one pass: below the probes a
+    rule may clamp (a proposal count that saturates) or an output may empty."""
+    base = model.base
+    trial = np.arange(1, base, dtype=np.int64)
+    if not len(trial):
+        return 1
+    held = np.full_like(trial, base)
+    heights, widths = (trial, held) if axis == 0 else (held, trial)
+    shapes, failed = _propagate(graph, model.nodes, np.stack([heights, widths], axis=1))
+    expect_h, expect_w = model.sides(heights, widths)
+    points = len(trial)
+    real = np.stack([np.stack([_column(shapes[i][1], points), _column(shapes[i][2], points)])
+                     for i in model.nodes])  # (n, 2, P)
+    agrees = (real[:, 0] == expect_h).all(axis=0) & (real[:, 1] == expect_w).all(axis=0)
+    in_class = model.runs[axis][trial % model.stride]
+    wrong = in_class & (failed | ~agrees)
+    return int(trial[np.flatnonzero(wrong)[-1]]) + 1 if wrong.any() else 1

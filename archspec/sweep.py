@@ -7,9 +7,10 @@ value at every grid point.  A rule that cannot take arrays (one that
 branches on a shape) is evaluated point by point instead, so the figures are
 always the engine's own.
 
-Sizes at which some layer's output would be empty are not an error of the
-sweep: they come back as rows with `error` set (and no figures), so a grid
-that starts below the network's smallest input still reports the rest.
+Sizes at which the network does not run (some layer's output would be empty,
+or branches that meet disagree in size) are not an error of the sweep: they
+come back as rows with `error` set and no figures, and the rest of the grid
+is still reported.
 """
 
 from __future__ import annotations
@@ -246,17 +247,15 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     model = side_model(graph, upto)
     hs = np.array([h for h, _ in sizes], dtype=np.int64)
     ws = np.array([w for _, w in sizes], dtype=np.int64)
-    ok = model.works(hs, ws)
+    ok = model.works(hs, ws, graph)
     costs = grid_costs(graph, hs[ok], ws[ok], upto, dtype, convention)
     where = np.flatnonzero(ok)
     position = {int(p): k for k, p in enumerate(where)}
-    too_small = (f"input too small: some layer's output is empty below "
-                 f"{model.min_size[0]} x {model.min_size[1]}")
     rows = []
     for p, (h, w) in enumerate(sizes):
         for batch in batches:
             if p not in position:
-                rows.append(SweepRow(dict(values or {}), h, w, batch, None, too_small))
+                rows.append(SweepRow(dict(values or {}), h, w, batch, None, model.failure(h, w)))
                 continue
             k = position[p]
             figures = {q: int(costs.totals[q][k]) for q in QUANTITIES}

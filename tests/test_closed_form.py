@@ -1,0 +1,97 @@
+"""Closed-form totals (archspec explain --formula) against the engine.
+
+For every spec in specs/ (and specs/examples/), the formulas must give the
+engine's exact FLOPs, MACs and feature bytes at 20+ input sizes, square and
+not, from the smallest size the network runs at upward; and a toy network's
+formulas must equal the ones worked out by hand below.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from archspec import analyze, load, loads
+from archspec.closed_form import Bilinear, closed_form, render_text
+from archspec.errors import ArchError
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "specs").glob("*.arch")) + sorted((ROOT / "specs" / "examples").glob("*.arch"))
+
+
+def sizes_for(min_h: int, min_w: int, ref: int, stride: int) -> list[tuple[int, int]]:
+    """Sizes to check, in order: the smallest working ones, many residues, non-square ones."""
+    lo = max(min_h, min_w)
+    squares = [lo, lo + 1, lo + 2, lo + 5, lo + stride - 1, ref, ref + 1, ref + 7, ref + stride,
+               ref + stride + 3, 2 * ref + 3, 2 * ref + 17]
+    others = [(min_h, min_w + 9), (min_h + 3, ref + 11), (ref + 5, min_w), (2 * ref, ref + 1),
+              (ref + 13, 2 * ref - 1), (min_h + 31, min_w + 64), (ref + 2, ref + 3),
+              (3 * ref // 2, ref), (ref, 3 * ref // 2 + 1), (min_h + 1, 2 * ref + 5)]
+    # further sizes, for networks that run only at some residues of the size
+    more = [(lo + k, lo + k) for k in range(3, 2 * stride)] + \
+           [(ref + 3 * k, ref + 5 * k + 1) for k in range(2 * stride)]
+    return [(s, s) for s in squares] + others + more
+
+
+@pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
+def test_closed_form_matches_the_engine(path: Path) -> None:
+    graph = load(path)
+    cf = closed_form(graph)
+    first = graph.nodes[graph.input_ids[0]].shape
+    assert first is not None
+    h0, w0 = cf.model.min_size
+    sizes = sizes_for(h0, w0, max(first[1], first[2]), cf.stride)
+    checked = 0
+    for k, (h, w) in enumerate(sizes):
+        if checked == 22:
+            break
+        batch = 3 if k % 5 == 0 else 1
+        if not cf.model.works([h], [w], graph)[0]:  # too small, or branches disagree
+            with pytest.raises(ArchError):
+                analyze(graph, (h, w))
+            continue
+        checked += 1
+        totals = analyze(graph, (h, w), batch=batch).totals
+        assert cf.evaluate("flops", h, w, batch) == totals.flops, (h, w)
+        assert cf.evaluate("macs", h, w, batch) == totals.macs, (h, w)
+        assert cf.evaluate("feature_bytes", h, w, batch) == totals.feature_bytes, (h, w)
+    assert checked >= 20
+    # the smallest square size that runs really is the smallest
+    n = cf.model.square_start
+    with pytest.raises(ArchError):
+        analyze(graph, (n - 1, n - 1))
+    assert "H and W multiples of" in render_text(cf, path.stem)
+
+
+TOY = """
+model toy
+input 3 x 32 x 32
+conv(8, 3, pad=1) > relu > maxpool(2)
+"""
+
+
+def test_toy_network_formulas_by_hand() -> None:
+    # conv 3x3, pad 1 keeps H x W: FLOPs = H·W·8 × (3·3·3) + H·W·8 (bias) = 224·H·W
+    # relu: 2 · H·W·8 = 16·H·W (in place: no feature memory)
+    # maxpool(2): out 8·⌊H/2⌋·⌊W/2⌋, FLOPs = 2·out·(2·2) = 64·⌊H/2⌋·⌊W/2⌋
+    #   H, W even: 16·H·W;  H, W odd: 16·(H−1)(W−1) = 16·H·W − 16·H − 16·W + 16
+    # so S = 2, FLOPs = 256·H·W (both even), 256·H·W − 16·H − 16·W + 16 (both odd)
+    cf = closed_form(loads(TOY))
+    assert cf.stride == 2
+    assert cf.model.min_size == (2, 2) and cf.model.square_start == 2
+    assert cf.form("flops", 32, 32) == Bilinear(Fraction(256), Fraction(0), Fraction(0), Fraction(0))
+    assert cf.form("flops", 33, 33) == Bilinear(Fraction(256), Fraction(-16), Fraction(-16), Fraction(16))
+    # even H, odd W: 64·(H/2)·(W−1)/2 = 16·H·W − 16·H
+    assert cf.form("flops", 32, 33) == Bilinear(Fraction(256), Fraction(-16), Fraction(0), Fraction(0))
+    # MACs: only the conv, 216·H·W;  features: conv 4·8·H·W + pool 4·8·⌊H/2⌋⌊W/2⌋ bytes
+    assert cf.form("macs", 33, 32) == Bilinear(Fraction(216), Fraction(0), Fraction(0), Fraction(0))
+    assert cf.form("feature_bytes", 32, 32) == Bilinear(Fraction(40), Fraction(0), Fraction(0), Fraction(0))
+    assert cf.evaluate("flops", 33, 33, batch=2) == 2 * (256 * 33 * 33 - 16 * 33 - 16 * 33 + 16)
+
+
+def test_formula_below_the_smallest_size_is_refused() -> None:
+    cf = closed_form(loads(TOY))
+    with pytest.raises(ArchError, match="does not run"):
+        cf.evaluate("flops", 1, 5)
