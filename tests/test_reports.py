@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from reference import ROOT, SPECS, example_reports
+from reference import ROOT, SPECS, example_reports, trunks
 from typer.testing import CliRunner
 
 from archspec import load, loads
@@ -51,6 +51,18 @@ def parse_report(markdown: str) -> dict[str, object]:
 def test_generated_report_reproduces_the_reference_report(model: str) -> None:
     report = compute_report(load(SPECS / f"{model}.arch"))
     assert parse_report(render_report_markdown(report)) == EXAMPLES[model]
+
+
+TRUNKS = trunks()
+
+
+@pytest.mark.parametrize("model", list(TRUNKS))
+def test_report_measures_the_reference_trunk_at_the_reference_scales(model: str) -> None:
+    """Feature layer and scales of every reference report (tests/data/trunks.csv),
+    so the generated rows line up with the held-back reports row for row."""
+    report = compute_report(load(SPECS / f"{model}.arch"))
+    layer, scales = TRUNKS[model]
+    assert (report.feature_layer, tuple(r.scale for r in report.rows)) == (layer, scales)
 
 
 def test_report_layout_is_the_references() -> None:

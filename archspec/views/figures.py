@@ -246,8 +246,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
 def _label_stages(fig: Any, ax: Any, marks: list[Stage], n: int) -> None:
     """Stage names as x tick labels at each stage's centre; the widest stages
     win when labels would collide (their widths measured once drawn)."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # measures text without drawing the figure
     pixels_per_layer = ax.get_window_extent(renderer).width / max(n, 1)
     chosen: list[tuple[float, float, Stage]] = []  # (left px, right px, stage)
     for stage in sorted(marks, key=lambda s: -(s.stop - s.start)):
