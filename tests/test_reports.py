@@ -220,3 +220,18 @@ def test_profile_figure_is_drawn(tmp_path: Path) -> None:
     written = draw_profile(report, tmp_path / "resnet-50.png", svg=True)
     assert [p.name for p in written] == ["resnet-50.png", "resnet-50.svg"]
     assert written[0].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_partial_run_keeps_the_chart_and_readme_table_whole(tmp_path: Path) -> None:
+    for name, width, error in (("net-a", 4, "30.00 / 10.00"), ("net-b", 8, "25.00 / 8.00")):
+        (tmp_path / f"{name}.arch").write_text(f"model {name}\n@task classification\n@error {error}\n"
+                                               f"input 3 x 8 x 8\nc = conv({width}, 1)\n")
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- model-table:start -->\n<!-- model-table:end -->\n")
+    result = runner.invoke(app, ["report", str(tmp_path / "net-a.arch"), "--out", str(tmp_path / "reports"),
+                                 "--readme", str(readme)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "reports").glob("*.md")) == ["net-a.md"]
+    table = readme.read_text()
+    assert "[net-a](reports/net-a.md)" in table and "[net-b](reports/net-b.md)" in table
+    assert (tmp_path / "reports" / "figs" / "accuracy-vs-flops.png").is_file()  # two classifiers

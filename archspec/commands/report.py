@@ -11,8 +11,7 @@ import typer
 from .options import fail
 
 if TYPE_CHECKING:
-    from ..report import ModelReport
-    from ..views.figures import ClassifierPoint
+    from ..table import TableRow
 
 CHART_NAME = "accuracy-vs-flops.png"
 
@@ -62,14 +61,15 @@ def report(
         typer.echo(f"note: no figures without matplotlib; for them: {PLOT_HINT}", err=True)
     paths = model_specs(specs)
     out.mkdir(parents=True, exist_ok=True)
-    points, rows, failed = [], [], 0
+    rows: dict[Path, TableRow] = {}
+    failed = 0
     for path in progress(paths, len(paths), "reports"):
         try:
             graph = load_graph(path)
             if not graph.metadata.model:
                 raise ArchError("has no `model` line: a library, not a model")
             result = compute_report(graph, batch, chosen_scales, features)
-            rows.append(table_row(graph))
+            rows[path.resolve()] = table_row(graph)
         except ArchError as exc:
             typer.echo(f"{path}: {exc}", err=True)
             failed += 1
@@ -79,34 +79,53 @@ def report(
             from ..views.figures import draw_profile
 
             draw_profile(result, out / "figs" / f"{result.model}.png", svg)
-        points += _chart_point(result, graph.metadata.error)
-    if draw and len(points) >= 2:
-        from ..views.figures import draw_accuracy_vs_flops
+    if (draw or readme is not None) and rows:
+        # The chart and the README table cover every model in the specs' folders,
+        # so reporting on a few models never leaves them with only those few.
+        everything = _rows_of_folders({p.parent for p in paths}, rows)
+        if draw:
+            _draw_chart(list(everything.values()), out / "figs" / CHART_NAME)
+        if readme is not None:
+            from ..views.model_table import render_markdown
+            from .table import write_readme_table
 
-        draw_accuracy_vs_flops(points, out / "figs" / CHART_NAME)
-    if readme is not None:
-        from ..views.model_table import render_markdown
-        from .table import write_readme_table
-
-        try:
-            write_readme_table(readme, render_markdown(rows))
-        except ArchError as exc:
-            fail(exc)
+            try:
+                write_readme_table(readme, render_markdown(list(everything.values())))
+            except ArchError as exc:
+                fail(exc)
     typer.echo(f"{out}: {len(paths) - failed} reports" + (f", {failed} failed" if failed else ""), err=True)
     if failed:
         raise typer.Exit(2)
+
+
+def _rows_of_folders(folders: set[Path], done: dict[Path, TableRow]) -> dict[Path, TableRow]:
+    """Table rows of every model spec in `folders`, reusing those already computed."""
+    from ..errors import ArchError
+    from ..spec import load_graph
+    from ..table import model_specs, table_row
+
+    rows = dict(done)
+    for path in model_specs(sorted(folders)):
+        key = path.resolve()
+        if key not in rows:
+            try:
+                rows[key] = table_row(load_graph(path))
+            except ArchError as exc:
+                typer.echo(f"{path}: left out of the chart and table: {exc}", err=True)
+    return rows
+
+
+def _draw_chart(rows: list[TableRow], png: Path) -> None:
+    """Top-1 error against FLOPs for the classifiers with a known top-1 error."""
+    from ..views.figures import ClassifierPoint, draw_accuracy_vs_flops
+
+    points = [ClassifierPoint(r.model, r.flops, r.error[0], r.param_bytes) for r in rows
+              if r.task == "classification" and r.error is not None and r.error[0] is not None]
+    if len(points) >= 2:
+        draw_accuracy_vs_flops(points, png)
 
 
 def _plotting_available() -> bool:
     from ..views.figures import plotting_available
 
     return plotting_available()
-
-
-def _chart_point(result: ModelReport, error: tuple[float | None, float | None] | None) -> list[ClassifierPoint]:
-    """The model's point on the accuracy-vs-FLOPs chart: classifiers with a known top-1 error."""
-    from ..views.figures import ClassifierPoint
-
-    if result.task != "classification" or error is None or error[0] is None:
-        return []
-    return [ClassifierPoint(result.model, result.flops, error[0], result.param_bytes)]
