@@ -181,3 +181,25 @@ def test_unknown_convention_is_a_clear_error() -> None:
 
     with pytest.raises(ArchError, match="unknown convention"):
         get("fvcor")
+
+
+# Other torchvision models, checked against the tools' own benchmark tables:
+# calflops README "Benchmark / torchvision" FLOPs(Total), 6 significant digits
+# (densenet161's Total there drops a digit, "1554650000"; its FLOPs(G) is 15.55);
+# thop README "MACs(G)" and ptflops README "MACs(G) (pytorch)", 2 decimals.
+CALFLOPS_TABLE = {"resnet18": 3_636_250_000, "resnet34": 7_339_390_000,
+                  "squeezenet1-0": 1_648_970_000, "squeezenet1-1": 705_014_000,
+                  "densenet121": 5_716_880_000, "densenet169": 6_778_370_000,
+                  "densenet201": 8_658_520_000, "densenet161": 15_546_500_000}
+THOP_TABLE = {"resnet18": 1.82, "resnet34": 3.68, "squeezenet1-0": 0.82, "squeezenet1-1": 0.35,
+              "densenet121": 2.90, "densenet161": 7.85, "densenet169": 3.44, "densenet201": 4.39}
+PTFLOPS_TABLE = {"resnet18": 1.83, "squeezenet1-0": 0.84, "densenet121": 2.90}
+
+
+@pytest.mark.parametrize("model", list(CALFLOPS_TABLE))
+def test_other_models_against_the_tools_tables(model: str) -> None:
+    spec = load(SPECS / f"{model}.arch")
+    assert float(f"{analyze(spec, convention='calflops').totals.flops:.6g}") == CALFLOPS_TABLE[model]
+    assert round(analyze(spec, convention="thop").totals.flops / 1e9, 2) == THOP_TABLE[model]
+    if model in PTFLOPS_TABLE:
+        assert round(analyze(spec, convention="ptflops").totals.flops / 1e9, 2) == PTFLOPS_TABLE[model]
