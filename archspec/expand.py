@@ -468,10 +468,10 @@ class Expander:
                 if k.name in keywords:
                     raise self.error(f"'{k.name}' is given twice", scope.module, k.pos)
                 keywords[k.name] = v
-            for a in args:
-                if isinstance(a, (Tensor, Pipe)):
-                    raise self.error(f"block arguments are values; got {describe(a)} (a block takes its "
-                                     "input from the chain)", scope.module, expr.pos)
+            for a in list(args) + [v for _, v in kwargs]:
+                if isinstance(a, Pipe):
+                    raise self.error(f"block arguments are values or tensors; got {describe(a)} (name the "
+                                     "chain's output first: `t = ...`, then pass `t`)", scope.module, expr.pos)
             return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module)])
         if name in REGISTRY:
             return Pipe([self.make_layer(name, args, kwargs, expr.pos, scope)])

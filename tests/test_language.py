@@ -242,3 +242,20 @@ def test_channels_of_a_tensor() -> None:
     """))
     # 32 channels in: squeeze to 32 // 4 = 8, excite back to 32
     assert [layer.output_shape[0] for layer in result.layers] == [32, 32, 8, 8, 32, 32, 32]
+
+
+def test_blocks_take_tensors_as_arguments() -> None:
+    result = analyze(loads("""
+        input 4 x 8 x 8
+        block fuse(side, width) {
+            lateral = side > conv(width, 1)
+            add(in, lateral)
+        }
+        skip = conv(6, 1)
+        main = in > conv(8, 3, pad=1)
+        out = fuse(skip, 8)
+    """))
+    by_name = {layer.name: layer for layer in result.layers}
+    assert by_name["out.lateral"].inputs == ["skip"]
+    assert by_name["out.add"].inputs == ["main", "out.lateral"]
+    assert result.totals.output_shape == (8, 8, 8)
