@@ -88,12 +88,11 @@ def liveness(analysis: Analysis) -> Liveness:
             if source not in buffer_of:  # a network input: held by the caller
                 new_buffer(source, 0)
         nbytes = prod(layer.output_shape) * width
-        source = layer.inputs[0] if layer.inputs else None
+        first = layer.inputs[0] if layer.inputs else None
         shared = None
-        if source is not None and _is(layer.kind, "view"):
-            shared = buffer_of[source]
-        elif source is not None and _is(layer.kind, "inplace") and not needed_after(buffer_of[source], i):
-            shared = buffer_of[source]
+        if first is not None and (_is(layer.kind, "view") or (
+                _is(layer.kind, "inplace") and not needed_after(buffer_of[first], i))):
+            shared = buffer_of[first]
         if shared is None:
             new_buffer(layer.name, nbytes)
             fresh.append(nbytes)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from math import prod
+from math import isfinite, prod
 
 from .conventions import Site
 from .engine import DTYPE_BYTES, Analysis, analyze
@@ -195,7 +195,7 @@ def parse_bytes(text: str) -> int:
         value = float(number)
     except ValueError:
         raise ArchError(f"--fit {text!r}: expected a size such as 24GB or 512MB") from None
-    if unit not in units or not value > 0 or value != value or value == float("inf"):
+    if unit not in units or not (value > 0 and isfinite(value)):
         raise ArchError(f"--fit {text!r}: expected a size such as 24GB or 512MB")
     return int(value * units[unit])
 

@@ -49,8 +49,8 @@ def render(c) -> str:  # type: ignore[no-untyped-def]
     out = [f"{c.model or '(unnamed)'}: {h} x {w}, batch {c.batch}", "",
            line(header), "  ".join("-" * x for x in widths)]
     out += [line(r) for r in rows]
-    out += ["", "FLOP* = the reference's FLOPs, a multiply-add counted once; "
-            "params of the peers leave out BN running statistics", "", "gaps, per layer kind:"]
+    out += ["", ("FLOP* = the reference's FLOPs, a multiply-add counted once; "
+                 "params of the peers leave out BN running statistics"), "", "gaps, per layer kind:"]
     for conv in c.conventions:
         base = c.baseline(conv)
         if conv.name == base:

@@ -37,14 +37,14 @@ def _summary(b: Beyond) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if b.liveness:
         live = b.liveness
-        lines += [("peak mem", f"{readable_memory(live.peak_bytes)} ({live.peak_bytes:,} B) while "
-                   f"'{live.peak_layer}' runs; no reuse: {readable_memory(live.no_reuse_bytes)}")]
+        lines += [("peak mem", (f"{readable_memory(live.peak_bytes)} ({live.peak_bytes:,} B) while "
+                                f"'{live.peak_layer}' runs; no reuse: {readable_memory(live.no_reuse_bytes)}"))]
     if b.training:
         t = b.training
         fit = f" (largest batch in {readable_memory(b.fit_budget)})" if b.fit_budget else ""
         lines += [
-            ("training", f"batch {t.batch}{fit}, {t.optimizer}, {t.dtype}: "
-                         f"{readable_memory(t.total_bytes)} ({t.total_bytes:,} B)"),
+            ("training", (f"batch {t.batch}{fit}, {t.optimizer}, {t.dtype}: "
+                          f"{readable_memory(t.total_bytes)} ({t.total_bytes:,} B)")),
             ("  weights", readable_memory(t.weight_bytes)),
             ("  grads", readable_memory(t.gradient_bytes)),
             ("  optimizer", readable_memory(t.optimizer_bytes)),
@@ -52,15 +52,15 @@ def _summary(b: Beyond) -> list[tuple[str, str]]:
             ("  kept acts", readable_memory(t.activation_bytes)),
             ("  workspace", readable_memory(t.workspace_bytes)),
             ("  forward", readable_flops(t.forward_flops)),
-            ("  backward", f"{readable_flops(t.backward_flops)} = {readable_flops(t.backward_input_flops)} "
-                           f"input grads + {readable_flops(t.backward_weight_flops)} weight grads"),
+            ("  backward", (f"{readable_flops(t.backward_flops)} = {readable_flops(t.backward_input_flops)} "
+                            f"input grads + {readable_flops(t.backward_weight_flops)} weight grads")),
         ]
     if b.roofline:
         r = b.roofline
         compute = sum(1 for layer in r.layers if layer.bound == "compute")
-        lines += [("roofline", f"{r.device.title}, {r.dtype}: {_seconds(r.seconds)} per batch of {r.batch} "
-                               f"({r.images_per_second:,.0f} images/s); {compute} of {len(r.layers)} layers "
-                               f"compute-bound (ridge {r.ridge:.1f} FLOP/B)")]
+        lines += [("roofline", (f"{r.device.title}, {r.dtype}: {_seconds(r.seconds)} per batch of {r.batch} "
+                                f"({r.images_per_second:,.0f} images/s); {compute} of {len(r.layers)} layers "
+                                f"compute-bound (ridge {r.ridge:.1f} FLOP/B)"))]
     return lines
 
 
@@ -69,7 +69,7 @@ def _roofline_rows(r: Roofline) -> list[str]:
     rows = [(x.name, x.kind, f"{x.intensity:.1f}" if x.bytes_moved else "-", x.bound,
              _seconds(x.seconds) if x.seconds else "-") for x in r.layers]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(c.rjust(widths[i]) if i >= 2 else c.ljust(widths[i])  # noqa: E731
+    fmt = lambda row: "  ".join(c.rjust(widths[i]) if i >= 2 else c.ljust(widths[i])
                                 for i, c in enumerate(row)).rstrip()
     return [fmt(header), "  ".join("-" * w for w in widths), *map(fmt, rows)]
 
