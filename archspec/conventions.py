@@ -289,18 +289,24 @@ THOP = Convention(
 )
 
 
-def _calflops_deconv_bias(s: Site) -> int:
-    """calflops prices a transposed conv's bias over output positions computed
-    with the *convolution* formula, (in + 2 pad - kernel) // stride + 1."""
-    if not s.layer.has_bias():
-        return 0
+def _calflops_deconv(s: Site) -> int:
+    """calflops' _conv_trans_flops_compute, as written: its output channels are
+    the weight's second axis (out / groups) and are divided by the groups once
+    more; the bias is priced over output positions computed with the
+    *convolution* formula, (in + 2 pad - kernel) // stride + 1."""
+    c, h, w = s.inputs[0]
+    groups = getattr(s.layer, "groups", 1)
     kh, kw = pair(getattr(s.layer, "kernel", 1), "kernel")
+    out_channels = s.output[0] // groups  # weight.shape[1]
+    macs = kh * kw * c * (out_channels // groups) * h * w
+    if not s.layer.has_bias():
+        return 2 * macs
     sh, sw = pair(getattr(s.layer, "stride", 1), "stride")
     pad = getattr(s.layer, "pad", 0)
     ph, pw = (pad, pad) if isinstance(pad, int) else (pad[0], pad[-2] if len(pad) == 4 else pad[1])
-    oh = (s.inputs[0][1] + 2 * ph - kh) // sh + 1
-    ow = (s.inputs[0][2] + 2 * pw - kw) // sw + 1
-    return s.output[0] * max(oh, 0) * max(ow, 0)
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    return 2 * macs + out_channels * max(oh, 0) * max(ow, 0)
 
 
 CALFLOPS = Convention(
@@ -312,7 +318,7 @@ CALFLOPS = Convention(
     counts_buffers=False,
     rules=_table(
         conv=lambda s: 2 * s.macs + s.bias,  # _conv_flops_compute
-        deconv=lambda s: 2 * s.macs + _calflops_deconv_bias(s),  # _conv_trans_flops_compute
+        deconv=_calflops_deconv,
         relu=lambda s: s.out,  # _relu_flops_compute
         pool=lambda s: s.inp,  # _pool_flops_compute: input elements
         global_pool=lambda s: s.inp,

@@ -203,3 +203,27 @@ def test_other_models_against_the_tools_tables(model: str) -> None:
     assert round(analyze(spec, convention="thop").totals.flops / 1e9, 2) == THOP_TABLE[model]
     if model in PTFLOPS_TABLE:
         assert round(analyze(spec, convention="ptflops").totals.flops / 1e9, 2) == PTFLOPS_TABLE[model]
+
+
+def test_deconv_by_hand() -> None:
+    """4x3x3 input, deconv to 2 channels, kernel 4, stride 2, pad 1, with bias:
+    output (3 - 1) * 2 + 4 - 2 = 6, 2x6x6 = 72 elements.  MACs: every input
+    element meets 4*4*2 weights: 36 * 32 = 1,152.
+    thop applies its conv formula to the output: 72 x 4 input channels x 16 = 4,608.
+    calflops: 2 x 1,152 + bias over the conv-formula positions
+    ((3 + 2 - 4) // 2 + 1)^2 = 1, times 2 channels = 2."""
+    spec = loads("input 4 x 3 x 3\nx = deconv(2, 4, stride=2, pad=1)\n")
+    expected = {"burden": 1152 + 72, "macs": 1152, "flops": 2304, "fvcore": 1152,
+                "ptflops": 1152 + 72, "thop": 4608, "calflops": 2304 + 2}
+    assert {n: analyze(spec, convention=n).totals.flops for n in expected} == expected
+
+
+def test_grouped_deconv_in_calflops_divides_by_the_groups_twice() -> None:
+    """4x3x3 input, deconv to 4 channels in 2 groups, kernel 2, stride 2, no bias:
+    MACs 36 x 2*2 x 4/2 = 288.  calflops takes out_channels from weight.shape[1]
+    (4 / 2 = 2) and divides by the groups again: 4 * 4 * (2 // 2) * 9 = 144 MACs,
+    288 FLOPs.  thop: 4x6x6 = 144 outputs x 4/2 x 4 = 1,152."""
+    spec = loads("input 4 x 3 x 3\nx = deconv(4, 2, stride=2, groups=2, bias=false)\n")
+    assert analyze(spec, convention="macs").totals.flops == 288
+    assert analyze(spec, convention="calflops").totals.flops == 288
+    assert analyze(spec, convention="thop").totals.flops == 1152
