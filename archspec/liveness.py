@@ -49,14 +49,16 @@ class Liveness:
     buffer_bytes: list[int] = field(default_factory=list)  # network inputs' buffers count 0
 
 
-def _is(kind: str, what: str) -> bool:
+def _is(kind: str, what: str, views: frozenset[str]) -> bool:
     cls = REGISTRY.get(kind)
     if cls is None:
         return False
-    return cls.inplace if what == "inplace" else cls.counts_as in VIEW_RULES
+    return cls.inplace if what == "inplace" else cls.counts_as in views
 
 
-def liveness(analysis: Analysis) -> Liveness:
+def liveness(analysis: Analysis, views: frozenset[str] = VIEW_RULES) -> Liveness:
+    """`views`: the rules whose output is a view of their input (in training,
+    dropout makes a new tensor and is left out)."""
     layers = analysis.layers
     width = DTYPE_BYTES[analysis.dtype] * analysis.batch
     consumers: dict[str, list[int]] = {}
@@ -90,8 +92,8 @@ def liveness(analysis: Analysis) -> Liveness:
         nbytes = prod(layer.output_shape) * width
         first = layer.inputs[0] if layer.inputs else None
         shared = None
-        if first is not None and (_is(layer.kind, "view") or (
-                _is(layer.kind, "inplace") and not needed_after(buffer_of[first], i))):
+        if first is not None and (_is(layer.kind, "view", views) or (
+                _is(layer.kind, "inplace", views) and not needed_after(buffer_of[first], i))):
             shared = buffer_of[first]
         if shared is None:
             new_buffer(layer.name, nbytes)

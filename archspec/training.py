@@ -19,7 +19,7 @@ from .conventions import Site
 from .engine import DTYPE_BYTES, Analysis, analyze
 from .errors import ArchError
 from .graph import Graph
-from .liveness import liveness
+from .liveness import VIEW_RULES, liveness
 from .sites import layer_sites, tensor_shapes
 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # arrays of parameter size it keeps
@@ -137,7 +137,7 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
     width = DTYPE_BYTES[analysis.dtype]
     batch = analysis.batch
     shapes = tensor_shapes(graph, analysis)
-    live = liveness(analysis)
+    live = liveness(analysis, VIEW_RULES - {"dropout"})  # a training dropout makes a new tensor
     requires_grad = {name: False for name in shapes}  # network inputs need no gradient
     saved: set[int] = set()  # buffers kept for backward
     extra = 0

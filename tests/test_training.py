@@ -106,3 +106,13 @@ def test_python_api(net) -> None:  # type: ignore[no-untyped-def]
     assert train(net, batch=2, optimizer="adam").total_bytes == 2800  # as in the memory test
     assert peak_memory(net).peak_bytes == 32 * 4 + 3 * 4  # conv output (relu in place) + fc output
     assert roofline_time(net, "h100").seconds > 0
+
+
+def test_dropout_makes_a_new_tensor_in_training() -> None:
+    """conv to 2x4x4 (32 floats), dropout, fc to 3; batch 1.  At inference the
+    dropout is a view; in training its output is a new tensor.  Kept for
+    backward: the dropout's 1-byte mask (32 B) and its output, which the fc
+    keeps (128 B); the conv keeps only the network input (counted as input),
+    and nothing keeps the conv's output.  160 bytes."""
+    spec = loads("input 1 x 4 x 4\nx = conv(2, 1) > dropout > fc(3)\n")
+    assert training(spec, analyze(spec)).activation_bytes == 32 + 128
