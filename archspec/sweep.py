@@ -84,9 +84,22 @@ def _pointwise(function: Any, inputs: list[tuple], output: tuple, points: int) -
     return np.array(values, dtype=object)
 
 
-def _outputs_kept(rules: Convention, layer: Any) -> int:
-    kept = getattr(rules, "outputs_kept", None)  # arrays of the output's size the layer keeps
-    return kept(layer) if callable(kept) else 1
+_KEPT: dict[tuple[int, str | None, str], tuple[Graph, dict[str, int]]] = {}
+
+
+def kept_arrays_of(graph: Graph, model: SideModel, upto: str | None, convention: Convention) -> dict[str, int]:
+    """How many output-sized arrays each layer's feature memory counts (0 for
+    a layer that writes over its input), as the engine decides it: read off
+    one engine run, since it does not depend on the input size."""
+    key = (id(graph), upto, convention.name)
+    if key not in _KEPT or _KEPT[key][0] is not graph:
+        from .engine import analyze
+
+        if len(_KEPT) >= 16:
+            _KEPT.pop(next(iter(_KEPT)))
+        run = analyze(graph, (model.base, model.base), 1, upto, "int8", convention)
+        _KEPT[key] = (graph, {c.name: c.feature_bytes // prod(c.output_shape) for c in run.layers})
+    return _KEPT[key][1]
 
 
 def _guarded(shape: tuple) -> tuple:
@@ -138,6 +151,7 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
     if big:
         node_h, node_w = node_h.astype(object), node_w.astype(object)
     width_bytes = DTYPE_BYTES[dtype]
+    kept_arrays = kept_arrays_of(graph, model, upto, rules)
     shapes: dict[int, tuple] = {}
     totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
     layers: dict[str, dict[str, np.ndarray]] = {}
@@ -158,7 +172,7 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         buffers = _evaluate(lambda ins, o: sum(layer.buffers(ins).values()), inputs, out, points, number)
         flops = _evaluate(lambda ins, o: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
         macs = _evaluate(lambda ins, o: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
-        kept = 0 if (layer.inplace and rules.inplace_is_free) else _outputs_kept(rules, layer)
+        kept = kept_arrays[node.name]
         if kept == 0:
             feature = np.zeros(points, dtype=number)
         else:
