@@ -120,12 +120,18 @@ def stages(layers: Sequence[LayerCost]) -> list[Stage]:
     return runs
 
 
-def short_name(name: str, limit: int = 40) -> str:
-    """A layer name short enough to label a bar: leading components dropped."""
+def short_name(name: str, limit: int = 48) -> str:
+    """A layer name short enough to label a bar: the first component (which
+    branch or stage) and as many trailing ones as fit, the middle elided."""
     parts = name.split(".")
-    while len(".".join(parts)) > limit and len(parts) > 2:
-        parts = parts[1:]
-    return ("…" if len(parts) < len(name.split(".")) else "") + ".".join(parts)
+    if len(name) <= limit or len(parts) <= 2:
+        return name
+    tail: list[str] = []
+    for part in reversed(parts[1:]):
+        if tail and len(parts[0]) + 2 + len(".".join([part, *tail])) > limit:
+            break
+        tail.insert(0, part)
+    return f"{parts[0]}.…{'.'.join(tail)}" if len(tail) < len(parts) - 1 else name
 
 
 # ---------------------------------------------------------------- units
