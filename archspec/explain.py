@@ -274,7 +274,10 @@ def _explain_layer(layer: Layer, cost: LayerCost, inputs: list[Shape], rules: Co
     site = Site(layer, tuple(inputs), cost.output_shape)
     lines: list[tuple[str, str]] = [
         ("shape", f"{' + '.join(show(s) for s in inputs)} → {show(cost.output_shape)}")]
-    lines += [("output", text) for text in output_size_lines(layer, inputs, cost.output_shape)]
+    for text in output_size_lines(layer, inputs, cost.output_shape):
+        label = "height" if text.startswith("H' = ") and "W'" not in text else \
+            "width" if text.startswith("W' = ") else "output"
+        lines.append((label, text))
     params = array_lines(layer, inputs, learnable=True)
     if params:
         lines.append(("params", "; ".join(params) + (f"; total {number(cost.params)}" if len(params) > 1 else "")))
