@@ -124,3 +124,9 @@ def test_table_command_formats(tmp_path) -> None:  # type: ignore[no-untyped-def
 def test_table_of_a_missing_folder_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = runner.invoke(app, ["table", str(tmp_path / "nope")])
     assert out.exit_code == 2 and "not a folder" in out.output
+
+
+def test_a_folder_of_libraries_only_is_a_clear_error() -> None:
+    for command in ("table", "report"):
+        out = runner.invoke(app, [command, str(SPECS / "lib")])
+        assert out.exit_code == 2 and "no model specs" in out.output

@@ -235,3 +235,11 @@ def test_a_partial_run_keeps_the_chart_and_readme_table_whole(tmp_path: Path) ->
     table = readme.read_text()
     assert "[net-a](reports/net-a.md)" in table and "[net-b](reports/net-b.md)" in table
     assert (tmp_path / "reports" / "figs" / "accuracy-vs-flops.png").is_file()  # two classifiers
+
+
+def test_a_network_without_parameters_still_gets_a_profile(tmp_path: Path) -> None:
+    from archspec.views.figures import draw_profile
+
+    report = compute_report(loads("model pool\ninput 3 x 8 x 8\nmaxpool(2)\n", "pool.arch"))
+    assert report.param_bytes == 0  # a max pooling has no parameters
+    assert draw_profile(report, tmp_path / "pool.png")[0].read_bytes()[:4] == b"\x89PNG"

@@ -60,6 +60,8 @@ def report(
     if figures and not draw:
         typer.echo(f"note: no figures without matplotlib; for them: {PLOT_HINT}", err=True)
     paths = model_specs(specs)
+    if not paths:
+        fail(ArchError(f"no model specs in {', '.join(str(s) for s in specs)}"))
     out.mkdir(parents=True, exist_ok=True)
     rows: dict[Path, TableRow] = {}
     failed = 0

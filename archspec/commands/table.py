@@ -33,6 +33,8 @@ def table(
     if not spec_dir.is_dir():
         fail(ArchError(f"{spec_dir} is not a folder of specs"))
     paths = model_specs([spec_dir])
+    if not paths:
+        fail(ArchError(f"no model specs in {spec_dir}"))
     rows, failed = [], 0
     for path in progress(paths, len(paths), "table"):
         try:

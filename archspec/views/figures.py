@@ -179,7 +179,7 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         ax.set_axisbelow(True)
         for stage in marks[1:]:
             ax.axvline(stage.start - 0.5, color="0.55", linewidth=0.6, linestyle=(0, (3, 3)), zorder=0)
-        peak = max(scaled + [1e-12])
+        peak = max(scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
         ax.set_ylim(0, peak * 1.42)
         _label_heaviest(ax, layers, scaled, values, kind, n)
     axes[-1].set_xlim(-0.5, n - 0.5)
@@ -206,7 +206,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     # a conv and its batch norm tie in feature memory; only the same kind is "alike"
     alike = {i: sum(1 for j in range(n) if values[j] == values[i] and layers[j].kind == layers[i].kind) - 1
              for i in ranked}
-    peak = max(scaled + [1e-12])
+    peak = max(scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
 
     def align(i: int) -> str:
         return "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
