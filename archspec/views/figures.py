@@ -161,6 +161,7 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
     marks = stages(layers)
     fig, axes = plt.subplots(3, 1, sharex=True, figsize=(FIG_WIDTH, PANEL_HEIGHT * 3 + 0.9))
     positions = list(range(n))
+    axes[0].set_xlim(-0.5, n - 0.5)  # shared; fixed first so labels are measured where they will be drawn
     totals = {"param_bytes": report.param_bytes, "feature_bytes": report.feature_bytes, "flops": report.flops}
     for ax, (title, field_name, colour) in zip(axes, PANELS):
         values = [float(getattr(layer, field_name)) for layer in layers]
@@ -182,7 +183,6 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         peak = max(scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
         ax.set_ylim(0, peak * 1.42)
         _label_heaviest(ax, layers, scaled, values, kind, n)
-    axes[-1].set_xlim(-0.5, n - 0.5)
     _label_stages(fig, axes[-1], marks, n)
     axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)", fontsize=9)
     h, w = report.input_size
