@@ -106,6 +106,11 @@ def _lrn_as_torch(s: Site) -> int:
     return 3 * s.out + (c + size - 1) * h * w
 
 
+# A dropout keeps two tensors of its output's size: autonn's vl_nnmask mask
+# and the vl_nndropout_wrapper output.
+REFERENCE_KEPT: Mapping[str, int] = {"dropout": 2}
+
+
 @dataclass(frozen=True)
 class Convention:
     name: str
@@ -116,8 +121,9 @@ class Convention:
     source: str = ""  # where the rules were read
     counts_buffers: bool = True  # parameter counts include BN running statistics
     inplace_is_free: bool = True  # an in-place layer's output adds no feature memory
-    # feature arrays a layer's output counts as, by kind or rule (default 1)
-    kept: Mapping[str, int] = field(default_factory=dict)
+    # feature arrays a layer's output counts as, by kind or rule (default 1);
+    # every profile keeps the reference's memory accounting unless it says otherwise
+    kept: Mapping[str, int] = field(default_factory=lambda: dict(REFERENCE_KEPT))
     # each rule written out for people (`archspec explain`), in the names of
     # `Site`'s properties; tests/test_explain.py checks each equals its rule
     formulas: Mapping[str, str] = field(default_factory=dict)
@@ -154,9 +160,7 @@ BURDEN = Convention(
                 "a fused multiply-add is one FLOP",
     source="albanie/convnet-burden core/burden.m",
     unit="FLOPs (multiply-add = 1)",
-    # a dropout keeps two tensors of its output's size: autonn's vl_nnmask mask
-    # and the vl_nndropout_wrapper output
-    kept={"dropout": 2},
+    kept=REFERENCE_KEPT,
     rules={
         "conv": lambda s: s.macs + s.bias,
         "deconv": lambda s: s.macs + s.bias,
