@@ -227,3 +227,20 @@ def test_grouped_deconv_in_calflops_divides_by_the_groups_twice() -> None:
     assert analyze(spec, convention="macs").totals.flops == 288
     assert analyze(spec, convention="calflops").totals.flops == 288
     assert analyze(spec, convention="thop").totals.flops == 1152
+
+
+def test_conventions_command() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from archspec.cli import app
+
+    runner = CliRunner()
+    path = str(SPECS / "resnet50.arch")
+    text = runner.invoke(app, ["conventions", path])
+    assert text.exit_code == 0 and "thop      = macs + 44,455,936 bn + 102,400 avgpool" in text.stdout
+    doc = json.loads(runner.invoke(app, ["conventions", path, "--json"]).stdout)
+    assert {n: doc["conventions"][n]["total"] for n in PUBLISHED} == PUBLISHED
+    missing = runner.invoke(app, ["conventions", "no-such.arch"])
+    assert missing.exit_code == 2

@@ -16,6 +16,7 @@ def conventions(
     batch: Annotated[int, typer.Option(help="images per batch")] = 1,
     upto: Annotated[Optional[str], typer.Option(help="count up to and including this layer")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
+    json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Totals under every convention (burden, macs, flops, fvcore, ptflops,
     thop, calflops), per layer kind, and the kinds that explain each gap."""
@@ -28,7 +29,20 @@ def conventions(
         result = compare(graph, parse_size(size), batch, upto)
     except ArchError as exc:
         fail(exc)
-    typer.echo(render(result), nl=False)
+    typer.echo(render_json(result) if json else render(result), nl=False)
+
+
+def render_json(c) -> str:  # type: ignore[no-untyped-def]
+    import json
+
+    doc = {
+        "model": c.model, "input": {"size": list(c.size), "batch": c.batch},
+        "conventions": {conv.name: {"unit": conv.unit, "source": conv.source, "total": c.totals[conv.name],
+                                    "params": c.params[conv.name], "baseline": c.baseline(conv),
+                                    "gaps": dict(c.gaps(conv))} for conv in c.conventions},
+        "kinds": [{"kind": r.kind, "layers": r.layers, "counts": r.counts} for r in c.kinds],
+    }
+    return json.dumps(doc, indent=1) + "\n"
 
 
 def render(c) -> str:  # type: ignore[no-untyped-def]
