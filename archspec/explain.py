@@ -73,6 +73,13 @@ def output_size_lines(layer: Layer, inputs: list[Shape], output: Shape) -> list[
         top, bottom, left, right = padding(layer.pad)  # type: ignore[attr-defined]
         return [f"H' = ({h} − 1)·{sh} + {kh} − {top} − {bottom} = {output[1]}",
                 f"W' = ({w} − 1)·{sw} + {kw} − {left} − {right} = {output[2]}"]
+    if kind == "interp" and len(inputs) == 1:
+        zoom, shrink = getattr(layer, "zoom", 1), getattr(layer, "shrink", 1)
+        pads = f"{getattr(layer, 'pad_beg', 0)} + {getattr(layer, 'pad_end', 0)}"
+        return [f"H' = round(({h} + {pads} − 1)·{zoom}/{shrink} + 1) = {output[1]}",
+                f"W' = round(({w} + {pads} − 1)·{zoom}/{shrink} + 1) = {output[2]}"]
+    if len(inputs) == 2 and kind in ("crop", "interp"):
+        return [f"{output[1]}x{output[2]}: the second input's height and width"]
     if layer.kind == "concat":
         return [f"C' = {' + '.join(str(s[0]) for s in inputs)} = {output[0]}"]
     if output[1:] == (1, 1) and (h, w) != (1, 1):

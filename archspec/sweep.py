@@ -254,6 +254,16 @@ def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
 
 
+CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per array
+
+
+def _chunked_totals(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | None,
+                    dtype: str, convention: str) -> dict[str, np.ndarray]:
+    parts = [grid_costs(graph, hs[i:i + CHUNK], ws[i:i + CHUNK], upto, dtype, convention).totals
+             for i in range(0, max(len(hs), 1), CHUNK)]
+    return {q: np.concatenate([part[q] for part in parts]) for q in QUANTITIES}
+
+
 def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 upto: str | None = None, dtype: str = "float32", convention: str = "burden",
                 values: dict[str, Any] | None = None) -> list[SweepRow]:
@@ -262,7 +272,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     hs = np.array([h for h, _ in sizes], dtype=np.int64)
     ws = np.array([w for _, w in sizes], dtype=np.int64)
     ok = model.works(hs, ws, graph)
-    costs = grid_costs(graph, hs[ok], ws[ok], upto, dtype, convention)
+    totals = _chunked_totals(graph, hs[ok], ws[ok], upto, dtype, convention)
     where = np.flatnonzero(ok)
     position = {int(p): k for k, p in enumerate(where)}
     rows = []
@@ -272,7 +282,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 rows.append(SweepRow(dict(values or {}), h, w, batch, None, model.failure(h, w)))
                 continue
             k = position[p]
-            figures = {q: int(costs.totals[q][k]) for q in QUANTITIES}
+            figures = {q: int(totals[q][k]) for q in QUANTITIES}
             for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                 figures[q] *= batch
             rows.append(SweepRow(dict(values or {}), h, w, batch, figures))
