@@ -102,6 +102,7 @@ class LayerTraining:
     saved_bytes: int  # activations this layer's backward holds (a tensor shared with another counted once, in the total)
     backward_input_flops: int
     backward_weight_flops: int
+    gradient_sum_flops: int = 0  # adding the gradients of its output's several consumers
 
 
 @dataclass(slots=True)
@@ -118,6 +119,7 @@ class Training:
     forward_flops: int  # the analysis's convention
     backward_input_flops: int
     backward_weight_flops: int
+    gradient_sum_flops: int  # a tensor read by k layers: its k gradients added, (k - 1) per element
     layers: list[LayerTraining] = field(default_factory=list)
 
     @property
@@ -127,7 +129,7 @@ class Training:
 
     @property
     def backward_flops(self) -> int:
-        return self.backward_input_flops + self.backward_weight_flops
+        return self.backward_input_flops + self.backward_weight_flops + self.gradient_sum_flops
 
 
 def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Training:
@@ -143,7 +145,11 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
     extra = 0
     workspace = 0
     layers = []
-    totals = [0, 0]
+    totals = [0, 0, 0]
+    readers: dict[str, int] = {}
+    for cost in analysis.layers:
+        for name in cost.inputs:
+            readers[name] = readers.get(name, 0) + 1
     for cost, site in layer_sites(graph, analysis):
         layer, ins = site.layer, site.inputs
         rule = BACKWARD.get(layer.counts_as, ELEMENTWISE)
@@ -162,10 +168,12 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
         saved |= kept
         backward_in = rule.input_grad(site) * batch if grad_in else 0
         backward_w = rule.weight_grad(site) * batch if cost.params else 0
+        summed = (readers.get(cost.name, 1) - 1) * prod(cost.output_shape) * batch
         totals[0] += backward_in
         totals[1] += backward_w
+        totals[2] += summed
         layers.append(LayerTraining(cost.name, cost.kind, sum(live.buffer_bytes[b] for b in kept) + own,
-                                    backward_in, backward_w))
+                                    backward_in, backward_w, summed))
         gradients = prod(cost.output_shape) + (sum(prod(s) for s in ins) if grad_in else 0)
         workspace = max(workspace, gradients * width * batch)
     t = analysis.totals
@@ -179,7 +187,7 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
         activation_bytes=sum(live.buffer_bytes[b] for b in saved) + extra,
         workspace_bytes=workspace,
         forward_flops=t.flops,
-        backward_input_flops=totals[0], backward_weight_flops=totals[1],
+        backward_input_flops=totals[0], backward_weight_flops=totals[1], gradient_sum_flops=totals[2],
         layers=layers,
     )
 

@@ -116,3 +116,13 @@ def test_dropout_makes_a_new_tensor_in_training() -> None:
     and nothing keeps the conv's output.  160 bytes."""
     spec = loads("input 1 x 4 x 4\nx = conv(2, 1) > dropout > fc(3)\n")
     assert training(spec, analyze(spec)).activation_bytes == 32 + 128
+
+
+def test_a_tensor_read_twice_sums_its_gradients() -> None:
+    """a = 1x1 conv to 2x4x4 (32 elements) read by the second conv and by the
+    add: its two gradients are added, 32 additions per image (batch 3: 96).
+    The second conv's output is read once: nothing to add."""
+    spec = loads("input 2 x 4 x 4\na = conv(2, 1)\nb = conv(2, 1)\nc = add(a, b)\n")
+    t = training(spec, analyze(spec, batch=3))
+    assert [l.gradient_sum_flops for l in t.layers] == [96, 0, 0]
+    assert t.backward_flops == t.backward_input_flops + t.backward_weight_flops + 96

@@ -53,7 +53,8 @@ def _summary(b: Beyond) -> list[tuple[str, str]]:
             ("  workspace", readable_memory(t.workspace_bytes)),
             ("  forward", readable_flops(t.forward_flops)),
             ("  backward", (f"{readable_flops(t.backward_flops)} = {readable_flops(t.backward_input_flops)} "
-                            f"input grads + {readable_flops(t.backward_weight_flops)} weight grads")),
+                            f"input grads + {readable_flops(t.backward_weight_flops)} weight grads + "
+                            f"{readable_flops(t.gradient_sum_flops)} gradient sums")),
         ]
     if b.roofline:
         r = b.roofline
@@ -101,7 +102,8 @@ def _layer_fields(b: Beyond) -> list[dict[str, Any]]:
         if b.training:
             t = b.training.layers[i]
             fields.update(saved_bytes=t.saved_bytes, backward_input_flops=t.backward_input_flops,
-                          backward_weight_flops=t.backward_weight_flops)
+                          backward_weight_flops=t.backward_weight_flops,
+                          gradient_sum_flops=t.gradient_sum_flops)
         if b.roofline:
             r = b.roofline.layers[i]
             fields.update(work=r.work, bytes_moved=r.bytes_moved, intensity=r.intensity,
@@ -126,7 +128,8 @@ def beyond_dict(a: Analysis, b: Beyond) -> dict[str, Any]:
                          "input_bytes": t.input_bytes, "activation_bytes": t.activation_bytes,
                          "workspace_bytes": t.workspace_bytes, "forward_flops": t.forward_flops,
                          "backward_input_flops": t.backward_input_flops,
-                         "backward_weight_flops": t.backward_weight_flops}
+                         "backward_weight_flops": t.backward_weight_flops,
+                         "gradient_sum_flops": t.gradient_sum_flops}
     if b.roofline:
         r = b.roofline
         d["roofline"] = {"device": r.device.name, "title": r.device.title, "dtype": r.dtype,
