@@ -56,9 +56,11 @@ def _is(kind: str, what: str, views: frozenset[str]) -> bool:
     return cls.inplace if what == "inplace" else cls.counts_as in views
 
 
-def liveness(analysis: Analysis, views: frozenset[str] = VIEW_RULES) -> Liveness:
+def liveness(analysis: Analysis, views: frozenset[str] = VIEW_RULES,
+             pinned: frozenset[str] = frozenset()) -> Liveness:
     """`views`: the rules whose output is a view of their input (in training,
-    dropout makes a new tensor and is left out)."""
+    dropout makes a new tensor and is left out).  `pinned`: tensors an
+    in-place layer must not overwrite (in training, those kept for backward)."""
     layers = analysis.layers
     width = DTYPE_BYTES[analysis.dtype] * analysis.batch
     consumers: dict[str, list[int]] = {}
@@ -78,6 +80,8 @@ def liveness(analysis: Analysis, views: frozenset[str] = VIEW_RULES) -> Liveness
         return len(sizes) - 1
 
     def needed_after(buffer: int, step: int) -> bool:
+        if any(tensor in pinned for tensor in members[buffer]):
+            return True
         for tensor in members[buffer]:
             uses = consumers.get(tensor, [])
             if not uses or any(p > step for p in uses):

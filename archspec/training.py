@@ -132,6 +132,19 @@ class Training:
         return self.backward_input_flops + self.backward_weight_flops + self.gradient_sum_flops
 
 
+def _kept_tensors(graph: Graph, analysis: Analysis) -> frozenset[str]:
+    """Tensors some layer keeps for its backward pass: an in-place layer may
+    not overwrite them (autograd would refuse)."""
+    kept: set[str] = set()
+    for cost in analysis.layers:
+        rule = BACKWARD.get(graph.nodes[graph.index[cost.name]].layer.counts_as, ELEMENTWISE)  # type: ignore[union-attr]
+        if rule.keeps_inputs:
+            kept.update(cost.inputs)
+        if rule.keeps_output:
+            kept.add(cost.name)
+    return frozenset(kept)
+
+
 def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Training:
     """Memory and backward cost of one training step of `analysis`'s batch."""
     if optimizer not in OPTIMIZER_STATES:
@@ -139,7 +152,8 @@ def training(graph: Graph, analysis: Analysis, optimizer: str = "sgd") -> Traini
     width = DTYPE_BYTES[analysis.dtype]
     batch = analysis.batch
     shapes = tensor_shapes(graph, analysis)
-    live = liveness(analysis, VIEW_RULES - {"dropout"})  # a training dropout makes a new tensor
+    live = liveness(analysis, VIEW_RULES - {"dropout"},  # a training dropout makes a new tensor
+                    _kept_tensors(graph, analysis))
     requires_grad = {name: False for name in shapes}  # network inputs need no gradient
     saved: set[int] = set()  # buffers kept for backward
     extra = 0

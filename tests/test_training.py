@@ -126,3 +126,16 @@ def test_a_tensor_read_twice_sums_its_gradients() -> None:
     t = training(spec, analyze(spec, batch=3))
     assert [l.gradient_sum_flops for l in t.layers] == [96, 0, 0]
     assert t.backward_flops == t.backward_input_flops + t.backward_weight_flops + 96
+
+
+def test_in_place_relu_does_not_overwrite_a_kept_tensor() -> None:
+    """1x1 conv to 2x4x4 (128 B), sigmoid (128 B, kept: its backward needs its
+    output), ReLU.  An in-place ReLU would overwrite the sigmoid's output, so in
+    training it allocates.  Kept: the sigmoid's output and the ReLU's output,
+    256 B (the conv keeps only the network input).  At inference the ReLU is
+    in place."""
+    spec = loads("input 2 x 4 x 4\nx = conv(2, 1) > sigmoid > relu\n")
+    assert training(spec, analyze(spec)).activation_bytes == 256
+    from archspec.liveness import liveness
+
+    assert [s.allocated_bytes for s in liveness(analyze(spec)).steps] == [128, 128, 0]
