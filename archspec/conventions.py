@@ -142,6 +142,8 @@ class Convention:
 # Rules no peer tool prices for the PyTorch equivalent of the layer: the
 # operator forms `a + b`, `x * g`, torch.cat, views, F.normalize, torch.max,
 # dropout at inference, and detector post-processing (torchvision.ops).
+# A new rule goes here when no peer counts its PyTorch equivalent; otherwise
+# it gets a row in each `_table(...)` below (docs/conventions.md, one row more).
 _UNPRICED = ("sum", "scale", "axpy", "max", "concat", "reshape", "flatten", "permute",
              "crop", "dropout", "sigmoid", "l2norm", "priorbox", "proposal", "roipool",
              "psroipool", "detection_output")
