@@ -178,9 +178,9 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     s, (h0, w0) = cf.stride, cf.model.min_size
     lines = [f"{model_name}: totals as exact formulas in the input height H, width W and batch B",
              f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})",
-             f"total stride S = {s}; each formula holds at every size of its class from "
+             (f"total stride S = {s}; each formula holds at every size of its class from "
              f"H >= {h0} and W >= {w0} at which the network runs "
-             f"(it runs at every N x N from {cf.model.square_start}).",
+             f"(it runs at every N x N from {cf.model.square_start})."),
              "",
              f"H and W multiples of {s} (from {first_at_least(h0, s, 0)} x {first_at_least(w0, s, 0)}):"]
     multiples = cf.forms([(0, 0)])[0]
@@ -191,8 +191,8 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
         lines.append("  the network does not run (branches that meet disagree in size)")
     never = [r for r in range(s) if not cf.runs(r, r)]
     if never:
-        lines += ["", f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
-                  "(branches that meet disagree in size)."]
+        lines += ["", (f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
+                  "(branches that meet disagree in size).")]
     lines += ["", f"Square inputs N x N, by N mod {s} (each form from the smallest working N of its class):"]
     for quantity in QUANTITIES:
         lines.append(f"  {LABELS[quantity]}:")

@@ -123,10 +123,10 @@ def _percent(new: int, old: int) -> str:
 
 def render_text(d: Diff, all_layers: bool = False) -> str:
     a, b = d.a, d.b
-    lines = [f"A = {a.model}, B = {b.model}: input A {show(a.input_shape)}, B {show(b.input_shape)}, "
-             f"batch {a.batch}, {a.convention} convention",
-             f"layers aligned {'by name' if d.by_name else 'by kind and order (names differ)'}; "
-             f"{len(a.layers)} layers in A, {len(b.layers)} in B", ""]
+    lines = [(f"A = {a.model}, B = {b.model}: input A {show(a.input_shape)}, B {show(b.input_shape)}, "
+             f"batch {a.batch}, {a.convention} convention"),
+             (f"layers aligned {'by name' if d.by_name else 'by kind and order (names differ)'}; "
+             f"{len(a.layers)} layers in A, {len(b.layers)} in B"), ""]
     header = f"{'A layer':<34} {'B layer':<34} {'A out':>13} {'B out':>13} {'Δ FLOPs':>15} {'Δ params':>12} {'Δ features (B)':>15}  changes"
     lines.append(header)
     shown = 0

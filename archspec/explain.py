@@ -50,7 +50,7 @@ def _window_text(size: int, kernel: int, stride: int, before: int, after: int,
 def output_size_lines(layer: Layer, inputs: list[Shape], output: Shape) -> list[str]:
     """How the output height and width follow from the input's."""
     kind = layer.counts_as
-    c, h, w = inputs[0]
+    _, h, w = inputs[0]
     kernel = getattr(layer, "kernel", None)
     if kind in ("conv", "pool") and kernel is not None and hasattr(layer, "pad") and \
             layer.kind != "fc":
@@ -65,8 +65,8 @@ def output_size_lines(layer: Layer, inputs: list[Shape], output: Shape) -> list[
         return [f"H' = {th} = {vh}", f"W' = {tw} = {vw}"]
     if layer.kind == "fc":
         kh, kw = pair(kernel or (h, w), "kernel")
-        return [f"H' = {h} − {kh} + 1 = {output[1]}, W' = {w} − {kw} + 1 = {output[2]} "
-                f"(weights cover {kh}x{kw}: the reference input's extent)"]
+        return [(f"H' = {h} − {kh} + 1 = {output[1]}, W' = {w} − {kw} + 1 = {output[2]} "
+                f"(weights cover {kh}x{kw}: the reference input's extent)")]
     if kind == "deconv":
         kh, kw = pair(layer.kernel, "kernel")  # type: ignore[attr-defined]
         sh, sw = pair(layer.stride, "stride")  # type: ignore[attr-defined]
@@ -292,7 +292,7 @@ def _explain_layer(layer: Layer, cost: LayerCost, inputs: list[Shape], rules: Co
     if buffers:
         lines.append(("buffers", "; ".join(buffers)))
     flop_text, formula_value = flop_line(rules, site, batch)
-    lines.append((f"FLOPs", flop_text))
+    lines.append(("FLOPs", flop_text))
     if cost.macs:
         macs = MACS.flops(site)
         text = f"{_macs_text(site)} = {number(macs)}"
@@ -303,8 +303,8 @@ def _explain_layer(layer: Layer, cost: LayerCost, inputs: list[Shape], rules: Co
         kept = cost.feature_bytes // (prod(cost.output_shape) * width * batch)
         times = f" × {kept} arrays" if kept > 1 else ""
         batch_text = f" × batch {batch}" if batch > 1 else ""
-        lines.append(("features", f"{dims(cost.output_shape)}{times} × {width} B{batch_text} = "
-                      f"{number(cost.feature_bytes)} B"))
+        lines.append(("features", (f"{dims(cost.output_shape)}{times} × {width} B{batch_text} = "
+                      f"{number(cost.feature_bytes)} B")))
     elif layer.inplace:
         lines.append(("features", "0 B (in place: it overwrites its input)"))
     return LayerExplanation(cost, inputs, lines, formula_value)
@@ -314,8 +314,8 @@ def _explain_layer(layer: Layer, cost: LayerCost, inputs: list[Shape], rules: Co
 
 def _share_table(title: str, table: dict[str, dict[str, int]], totals: dict[str, int],
                  by_flops: bool = True) -> list[str]:
-    rows = [f"{title:<28} {'layers':>6} {'FLOPs':>18} {'share':>7} {'params+buf':>13} {'share':>7} "
-            f"{'features (B)':>15} {'share':>7}"]
+    rows = [(f"{title:<28} {'layers':>6} {'FLOPs':>18} {'share':>7} {'params+buf':>13} {'share':>7} "
+            f"{'features (B)':>15} {'share':>7}")]
     items = sorted(table.items(), key=lambda kv: -kv[1]["flops"]) if by_flops else table.items()
     for key, entry in items:
         row = f"{key:<28} {entry['layers']:>6} "

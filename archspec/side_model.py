@@ -135,9 +135,10 @@ class SideModel:
 
     def failure(self, height: int, width: int) -> str:
         """Why the network does not run at this size."""
-        if height < self.square_start or width < self.square_start:
-            if self.runs[0][height % self.stride] and self.runs[1][width % self.stride]:
-                return f"input too small: the network needs at least {self.square_start} x {self.square_start}, or more on one side than the other"
+        in_running_class = self.runs[0][height % self.stride] and self.runs[1][width % self.stride]
+        if (height < self.square_start or width < self.square_start) and in_running_class:
+            return (f"input too small: the network needs at least {self.square_start} x "
+                    f"{self.square_start}, or more on one side than the other")
         if height < self.min_size[0] or width < self.min_size[1]:
             return (f"below {self.min_size[0]} x {self.min_size[1]}, the smallest size from which "
                     "the per-size model holds")

@@ -168,15 +168,15 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         if layer is None:
             continue
         out = shapes[i]
-        params = _evaluate(lambda ins, o: sum(layer.parameters(ins).values()), inputs, out, points, number)
-        buffers = _evaluate(lambda ins, o: sum(layer.buffers(ins).values()), inputs, out, points, number)
-        flops = _evaluate(lambda ins, o: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
-        macs = _evaluate(lambda ins, o: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
+        params = _evaluate(lambda ins, o, layer=layer: sum(layer.parameters(ins).values()), inputs, out, points, number)
+        buffers = _evaluate(lambda ins, o, layer=layer: sum(layer.buffers(ins).values()), inputs, out, points, number)
+        flops = _evaluate(lambda ins, o, layer=layer: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
+        macs = _evaluate(lambda ins, o, layer=layer: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
         kept = kept_arrays[node.name]
         if kept == 0:
             feature = np.zeros(points, dtype=number)
         else:
-            feature = _evaluate(lambda ins, o: kept * prod(o) * width_bytes, inputs, out, points, number)
+            feature = _evaluate(lambda ins, o, kept=kept: kept * prod(o) * width_bytes, inputs, out, points, number)
         for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
                             ("macs", macs), ("feature_bytes", feature)):
             totals[name] = totals[name] + value

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archspec import load  # noqa: E402
-from archspec import sweep as sweeping  # noqa: E402
+from archspec import load
+from archspec import sweep as sweeping
 
 SIZES = [(s, s) for s in range(224, 1224)]
 
@@ -36,7 +36,7 @@ def best_of(runs: int, action) -> float:
 
 def main(paths: list[str]) -> None:
     for path in paths:
-        def cold() -> None:
+        def cold(path: str = path) -> None:
             graph = load(path)
             start = time.perf_counter()
             rows = sweeping.sweep_graph(graph, SIZES, [1])
@@ -49,7 +49,7 @@ def main(paths: list[str]) -> None:
             colds.append(cold.elapsed)  # type: ignore[attr-defined]
         graph = load(path)
         sweeping.sweep_graph(graph, SIZES, [1])
-        warm = best_of(5, lambda: sweeping.sweep_graph(graph, SIZES, [1]))
+        warm = best_of(5, lambda graph=graph: sweeping.sweep_graph(graph, SIZES, [1]))
         print(f"{Path(path).stem:<16} {len(SIZES)} sizes: cold {1000 * min(colds):6.1f} ms, "
               f"warm {1000 * warm:6.1f} ms")
 
