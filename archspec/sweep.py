@@ -267,26 +267,52 @@ def _chunked_totals(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | No
 def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 upto: str | None = None, dtype: str = "float32", convention: str = "burden",
                 values: dict[str, Any] | None = None) -> list[SweepRow]:
-    """Rows for one graph: every size x batch."""
-    model = side_model(graph, upto)
+    """Rows for one graph: every size x batch.  Sizes the side model covers
+    are evaluated together; the rest (below the size from which the model
+    holds, or every size of a network with no per-axis model) one at a time
+    by the engine itself."""
+    nodes = analysed_nodes(graph, upto)  # user errors (an unknown --upto) surface here
+    try:
+        model: SideModel | None = side_model(graph, upto)
+    except ArchError:
+        model = None
     hs = np.array([h for h, _ in sizes], dtype=np.int64)
     ws = np.array([w for _, w in sizes], dtype=np.int64)
-    ok = model.works(hs, ws, graph)
-    totals = _chunked_totals(graph, hs[ok], ws[ok], upto, dtype, convention)
-    where = np.flatnonzero(ok)
-    position = {int(p): k for k, p in enumerate(where)}
+    fast = model.works(hs, ws, graph) if model else np.zeros(len(sizes), dtype=bool)
+    totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention) if fast.any() else {}
+    position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
     rows = []
     for p, (h, w) in enumerate(sizes):
+        if p in position:
+            one = {q: int(totals[q][position[p]]) for q in QUANTITIES}
+            error = None
+        else:
+            one, error = _engine_figures(graph, nodes, model, (h, w), upto, dtype, convention)
         for batch in batches:
-            if p not in position:
-                rows.append(SweepRow(dict(values or {}), h, w, batch, None, model.failure(h, w)))
-                continue
-            k = position[p]
-            figures = {q: int(totals[q][k]) for q in QUANTITIES}
-            for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
-                figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures))
+            figures = None
+            if one is not None:
+                figures = dict(one)
+                for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
+                    figures[q] *= batch
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error))
     return rows
+
+
+def _engine_figures(graph: Graph, nodes: list[int], model: SideModel | None, size: tuple[int, int],
+                    upto: str | None, dtype: str, convention: str) -> tuple[dict[str, int] | None, str | None]:
+    """One size the model does not cover: the engine's figures, or why it does not run."""
+    from .engine import analyze
+    from .side_model import _works
+
+    maybe = model is None or (size[0] < model.min_size[0] or size[1] < model.min_size[1])
+    if not maybe or not _works(graph, nodes, size):
+        reason = model.failure(*size) if model else "the network does not run at this size"
+        if model is not None and maybe:
+            reason = f"input too small: some layer's output is empty at {size[0]} x {size[1]}"
+        return None, reason
+    totals = analyze(graph, size, 1, upto, dtype, convention).totals
+    figures = {q: getattr(totals, q) for q in QUANTITIES}
+    return figures, None
 
 
 def sweep(path: str, sizes: list[tuple[int, int]], batches: list[int],
