@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from archspec import analyze, load
+from archspec import analyze, load, loads
 from archspec.cli import app
 from archspec.errors import ArchError
 from archspec.sweep import (
@@ -133,3 +133,15 @@ def test_cli_formats_and_plot(tmp_path: Path) -> None:
     assert chart.read_bytes()[:4] == b"\x89PNG"
     result = runner.invoke(app, ["sweep", spec, "--size", "abc"])
     assert result.exit_code == 2 and "--size" in result.output
+
+
+def test_network_without_a_per_axis_model_is_swept_by_the_engine() -> None:
+    # after the reshape, the height is C·H·W: it follows both input sides at once
+    graph = loads("input 3 x 8 x 8\nflatten > reshape(1, -1, 1) > conv(2, 1)")
+    with pytest.raises(ArchError, match="both input height and width"):
+        side_model(graph)
+    rows = sweep_graph(graph, parse_sizes("1,2,8,5x9"), [1, 3])
+    assert assert_rows_match_engine(graph, rows) == 8
+    # by hand: a 1x1 conv over 3·H·W positions with 2 outputs each: 1 MAC + 1 bias add per output
+    assert [r.figures["flops"] for r in rows if r.figures] == [
+        b * 2 * 3 * h * w * 2 for h, w in ((1, 1), (2, 2), (8, 8), (5, 9)) for b in (1, 3)]
