@@ -121,3 +121,27 @@ def test_cli() -> None:
     assert len(classes) == 32 * 32
     result = runner.invoke(app, ["explain", spec, "--layer", "nope"])
     assert result.exit_code == 2 and "no layer named" in result.output
+
+
+EVERY_RULE = """
+input 8 x 12 x 10
+a = conv(8, 3, pad=1) > relu
+b = a > deconv(8, 4, stride=2, pad=1) > maxpool(2)
+c = add(a, b) > lrn(5) > l2norm
+gate = c > gavgpool > sigmoid
+d = mul(c, gate)
+e = axpy(gate, d, c) > max(c) > interp(zoom=2)
+f = e > gmaxpool > fc(4) > softmax
+"""
+
+
+@pytest.mark.parametrize("name", ["burden", "macs", "flops"])
+def test_every_written_formula_equals_its_rule(name: str) -> None:
+    # every rule with a written formula, on a network that uses each of them
+    convention = CONVENTIONS[name]
+    result = explain(loads(EVERY_RULE), convention=name)
+    graph = loads(EVERY_RULE)
+    used = {graph.nodes[graph.index[i.cost.name]].layer.counts_as for i in result.layers}
+    assert set(convention.formulas) <= used
+    for item in result.layers:
+        assert item.formula_value == item.cost.flops, item.cost.name
