@@ -95,3 +95,15 @@ def test_formula_below_the_smallest_size_is_refused() -> None:
     cf = closed_form(loads(TOY))
     with pytest.raises(ArchError, match="does not run"):
         cf.evaluate("flops", 1, 5)
+
+
+def test_closed_form_up_to_a_layer_and_other_conventions() -> None:
+    graph = load(ROOT / "specs" / "resnet-50.arch")
+    for upto, convention in (("res3", "burden"), ("pool1", "macs"), (None, "fvcore")):
+        cf = closed_form(graph, upto=upto, convention=convention, dtype="float16")
+        for h, w in ((224, 224), (97, 301), (500, 333), (64, 64)):
+            if not cf.model.works([h], [w], graph)[0]:
+                continue
+            totals = analyze(graph, (h, w), upto=upto, convention=convention, dtype="float16").totals
+            assert cf.evaluate("flops", h, w) == totals.flops
+            assert cf.evaluate("feature_bytes", h, w, 2) == 2 * totals.feature_bytes
