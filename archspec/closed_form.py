@@ -29,6 +29,7 @@ QUANTITIES = ("flops", "macs", "feature_bytes")
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
 FIT = [(0, 0), (1, 0), (0, 1), (1, 1)]  # (u, v) steps of S the coefficients come from
 CHECK = [(2, 0), (0, 2), (2, 1), (1, 2), (2, 2)]  # further sizes that must agree
+SHIFTS = 4  # steps of S up from the probes at which a class's form may start
 SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
 
 
@@ -80,6 +81,7 @@ class ClosedForm:
     convention: str
     model: SideModel
     _forms: dict[tuple[int, int], dict[str, Bilinear]] = field(default_factory=dict)
+    starts: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def stride(self) -> int:
@@ -106,40 +108,72 @@ class ClosedForm:
     def evaluate(self, quantity: str, h: int, w: int, batch: int = 1) -> int:
         if not self.model.works(np.array([h]), np.array([w]), self.graph)[0]:
             raise ArchError(f"the network does not run at {h} x {w}: {self.model.failure(h, w)}")
+        start = self.start(h % self.stride, w % self.stride)
+        if h < start[0] or w < start[1]:
+            raise ArchError(f"at {h} x {w} a counting rule differs from its form at larger sizes; "
+                            f"the formula of this class holds from {start[0]} x {start[1]}")
         value = self.form(quantity, h, w)(h, w) * batch
         assert value.denominator == 1
         return int(value)
 
     def _fit(self, pairs: list[tuple[int, int]]) -> None:
+        """Coefficients from the engine's figures at 4 sizes of each class,
+        checked at 5 more.  A rule that switches form at some size (a pool
+        priced as global while its window covers the input) is fitted from
+        the first steps of S at which all 9 sizes agree; the class's form then
+        holds from there (`starts`)."""
         s, base = self.stride, self.model.base
         steps = FIT + CHECK
-        hs = np.array([base + r + s * u for r, _ in pairs for u, _ in steps], dtype=np.int64)
-        ws = np.array([base + r + s * v for _, r in pairs for _, v in steps], dtype=np.int64)
-        costs = grid_costs(self.graph, hs, ws, self.upto, self.dtype, self.convention)
         count = len(steps)
-        for k, (rh, rw) in enumerate(pairs):
-            forms = {}
-            for quantity in QUANTITIES:
-                t = [int(v) for v in costs.totals[quantity][k * count:(k + 1) * count]]
-                # T(u, v) = A*u*v + B*u + C*v + D, with integers
-                d, b, c = t[0], t[1] - t[0], t[2] - t[0]
-                a = t[3] - t[1] - t[2] + t[0]
-                for (u, v), value in zip(CHECK, t[len(FIT):]):
-                    if a * u * v + b * u + c * v + d != value:
-                        raise ArchError(f"{LABELS[quantity]} is not of the form a·H·W + b·H + c·W + d "
-                                        f"in the class H ≡ {rh}, W ≡ {rw} (mod {s}); some layer's rule "
-                                        "is not bilinear in the input size")
-                forms[quantity] = _to_sizes(a, b, c, d, base + rh, base + rw, s)
-            self._forms[(rh, rw)] = forms
+        offsets = range(SHIFTS)
+        hs = np.array([base + rh + s * (u + k) for rh, _ in pairs for k in offsets for u, _ in steps],
+                      dtype=np.int64)
+        ws = np.array([base + rw + s * (v + k) for _, rw in pairs for k in offsets for _, v in steps],
+                      dtype=np.int64)
+        costs = grid_costs(self.graph, hs, ws, self.upto, self.dtype, self.convention)
+        for n, (rh, rw) in enumerate(pairs):
+            for k in offsets:
+                first = (n * SHIFTS + k) * count
+                forms = {}
+                for quantity in QUANTITIES:
+                    t = [int(v) for v in costs.totals[quantity][first:first + count]]
+                    # T(u, v) = A*u*v + B*u + C*v + D, with integers
+                    d, b, c = t[0], t[1] - t[0], t[2] - t[0]
+                    a = t[3] - t[1] - t[2] + t[0]
+                    if any(a * u * v + b * u + c * v + d != value
+                           for (u, v), value in zip(CHECK, t[len(FIT):])):
+                        break
+                    forms[quantity] = _to_sizes(a, b, c, d, base + rh + s * k, base + rw + s * k, s)
+                else:
+                    self._forms[(rh, rw)] = forms
+                    self.starts[(rh, rw)] = ((self.model.min_size[0], self.model.min_size[1]) if k == 0
+                                             else (base + rh + s * k, base + rw + s * k))
+                    break
+            else:
+                raise ArchError(f"{LABELS[quantity]} is not of the form a·H·W + b·H + c·W + d in the "
+                                f"class H ≡ {rh}, W ≡ {rw} (mod {s}); some layer's rule is not "
+                                "bilinear in the input size")
 
-    def square_groups(self, quantity: str) -> list[tuple[list[int], Bilinear]]:
-        """N x N inputs: residues N mod S with the same a*N² + e*N + f, grouped."""
+    def start(self, rh: int, rw: int) -> tuple[int, int]:
+        """The smallest height and width of the class from which its form holds."""
+        self.forms([(rh, rw)])
+        h0, w0 = self.starts.get((rh, rw), self.model.min_size)
+        return first_at_least(h0, self.stride, rh), first_at_least(w0, self.stride, rw)
+
+    def square_groups(self, quantity: str) -> list[tuple[list[int], Bilinear, int]]:
+        """N x N inputs: residues N mod S with the same a*N² + e*N + f, grouped,
+        with the smallest N of the group from which its form holds."""
         forms = self.forms([(r, r) for r in range(self.stride)])
         groups: dict[Bilinear, list[int]] = {}
         for r, f in enumerate(forms):
             if f:
                 groups.setdefault(f[quantity].square(), []).append(r)
-        return [(residues, form) for form, residues in groups.items()]
+        out = []
+        for form, residues in groups.items():
+            start = min(max(self.start(r, r)[0], self.start(r, r)[1],
+                            first_at_least(self.model.square_start, self.stride, r)) for r in residues)
+            out.append((residues, form, start))
+        return out
 
 
 def _to_sizes(a: int, b: int, c: int, d: int, h0: int, w0: int, s: int) -> Bilinear:
@@ -178,11 +212,12 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     s, (h0, w0) = cf.stride, cf.model.min_size
     lines = [f"{model_name}: totals as exact formulas in the input height H, width W and batch B",
              f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})",
-             (f"total stride S = {s}; each formula holds at every size of its class from "
-             f"H >= {h0} and W >= {w0} at which the network runs "
-             f"(it runs at every N x N from {cf.model.square_start})."),
+             (f"total stride S = {s}; each formula holds at every size of its residue class "
+              "(H mod S, W mod S) from the size shown with it, wherever the network runs "
+              f"(at every N x N from {cf.model.square_start}; the per-size model holds from "
+              f"H = {h0}, W = {w0})."),
              "",
-             f"H and W multiples of {s} (from {first_at_least(h0, s, 0)} x {first_at_least(w0, s, 0)}):"]
+             f"H and W multiples of {s}{_from_text(cf, 0, 0)}:"]
     multiples = cf.forms([(0, 0)])[0]
     for quantity in QUANTITIES:
         if multiples:
@@ -193,12 +228,11 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     if never:
         lines += ["", (f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
                   "(branches that meet disagree in size).")]
-    lines += ["", f"Square inputs N x N, by N mod {s} (each form from the smallest working N of its class):"]
+    lines += ["", f"Square inputs N x N, by N mod {s} (each from the N shown):"]
     for quantity in QUANTITIES:
         lines.append(f"  {LABELS[quantity]}:")
         groups = cf.square_groups(quantity)
-        for residues, form in groups[:SHOWN_CLASSES]:
-            start = min(first_at_least(max(h0, w0), s, r) for r in residues)
+        for residues, form, start in groups[:SHOWN_CLASSES]:
             lines.append(f"    N ≡ {residues_text(residues)} (from {start}): "
                          f"B · ({form.render(('N²', 'N', ''))})")
         if len(groups) > SHOWN_CLASSES:
@@ -207,6 +241,13 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
               f"depending on (H mod {s}, W mod {s}); `--format json` lists "
               + ("every class." if s <= 64 else "the classes of square inputs.")]
     return "\n".join(lines) + "\n"
+
+
+def _from_text(cf: ClosedForm, rh: int, rw: int) -> str:
+    if not cf.runs(rh, rw):
+        return ""
+    h, w = cf.start(rh, rw)
+    return f" (from {h} x {w})"
 
 
 def render_json(cf: ClosedForm, model_name: str) -> dict:
@@ -222,6 +263,7 @@ def render_json(cf: ClosedForm, model_name: str) -> dict:
         "min_size": list(cf.model.min_size),
         "form": "batch * (a*H*W + b*H + c*W + d), per class (H mod stride, W mod stride)",
         "classes": [{"h_mod": rh, "w_mod": rw, "runs": bool(f),
+                     "from": list(cf.start(rh, rw)) if f else None,
                      **{q: f[q].as_strings() for q in QUANTITIES if f}}
                     for (rh, rw), f in zip(pairs, forms)],
     }

@@ -101,9 +101,22 @@ def test_closed_form_up_to_a_layer_and_other_conventions() -> None:
     graph = load(ROOT / "specs" / "resnet-50.arch")
     for upto, convention in (("res3", "burden"), ("pool1", "macs"), (None, "fvcore")):
         cf = closed_form(graph, upto=upto, convention=convention, dtype="float16")
-        for h, w in ((224, 224), (97, 301), (500, 333), (64, 64)):
+        for h, w in ((256, 256), (97, 301), (500, 333), (64, 64), (288, 320)):
             if not cf.model.works([h], [w], graph)[0]:
                 continue
             totals = analyze(graph, (h, w), upto=upto, convention=convention, dtype="float16").totals
             assert cf.evaluate("flops", h, w) == totals.flops
             assert cf.evaluate("feature_bytes", h, w, 2) == 2 * totals.feature_bytes
+
+
+def test_a_rule_that_changes_form_is_fitted_from_where_it_holds() -> None:
+    # fvcore prices a pool whose window covers its whole input as a global pool
+    # (1 per input element) and other max/avg pools as 0: ResNet-50's 7x7 pool5
+    # covers its 7x7 input exactly at 224 x 224 (and up to 255), not from 256 on
+    graph = load(ROOT / "specs" / "resnet-50.arch")
+    cf = closed_form(graph, convention="fvcore")
+    assert cf.start(0, 0) == (256, 256)
+    with pytest.raises(ArchError, match="holds from 256 x 256"):
+        cf.evaluate("flops", 224, 224)
+    for side in (256, 288, 512):
+        assert cf.evaluate("flops", side, side) == analyze(graph, side, convention="fvcore").totals.flops
