@@ -145,3 +145,20 @@ def test_network_without_a_per_axis_model_is_swept_by_the_engine() -> None:
     # by hand: a 1x1 conv over 3·H·W positions with 2 outputs each: 1 MAC + 1 bias add per output
     assert [r.figures["flops"] for r in rows if r.figures] == [
         b * 2 * 3 * h * w * 2 for h, w in ((1, 1), (2, 2), (8, 8), (5, 9)) for b in (1, 3)]
+
+
+@pytest.mark.parametrize("convention", ["macs", "flops", "fvcore", "ptflops", "thop", "calflops"])
+def test_every_convention_sweeps_like_analyze(convention: str) -> None:
+    for name in ("resnet-50", "googlenet", "SENet", "deeplab-vggvd-v2"):
+        path = ROOT / "specs" / f"{name}.arch"
+        if not path.exists():
+            continue
+        graph = load(path)
+        sizes = parse_sizes("200:456:64,300x517")
+        rows = sweep_graph(graph, sizes, [1, 2], convention=convention, dtype="float16")
+        for row in rows:
+            if row.figures is None:
+                continue
+            totals = analyze(graph, (row.height, row.width), batch=row.batch,
+                             convention=convention, dtype="float16").totals
+            assert {f: row.figures[f] for f in FIGURES} == {f: getattr(totals, f) for f in FIGURES}
