@@ -20,6 +20,7 @@ from typing import Any
 from .conventions import MACS, Convention, Site
 from .conventions import get as get_convention
 from .engine import DTYPE_BYTES, Analysis, LayerCost, analyze, input_shapes
+from .errors import ArchError
 from .graph import Graph
 from .layers.base import Layer, Shape, padding, pair, show, sliding_output
 
@@ -257,6 +258,8 @@ def explain(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     for cost in analysis.layers:
         shapes[cost.name] = cost.output_shape
     wanted = graph.nodes[graph.find(layer)].name if layer else None
+    if layer and not any(c.name == wanted for c in analysis.layers):
+        raise ArchError(f"'{layer}' is an input or lies beyond --upto: it has no figures to explain")
     result = Explanation(analysis)
     width = DTYPE_BYTES[dtype]
     for cost in analysis.layers:

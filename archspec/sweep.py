@@ -254,6 +254,7 @@ def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
     return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
 
 
+MAX_POINTS = 1_000_000  # rows of one sweep
 CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per array
 
 
@@ -320,6 +321,10 @@ def sweep(path: str, sizes: list[tuple[int, int]], batches: list[int],
           convention: str = "burden") -> list[SweepRow]:
     from .spec import load_graph
 
+    points = len(sizes) * len(batches) * max(len(set_grid), 1)
+    if points > MAX_POINTS:
+        raise ArchError(f"the grid has {points:,} points (sizes x batches x --set values); "
+                        f"at most {MAX_POINTS:,} are swept at once")
     rows: list[SweepRow] = []
     for values in set_grid or [{}]:
         graph = load_graph(path, values)
