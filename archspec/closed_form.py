@@ -29,6 +29,7 @@ QUANTITIES = ("flops", "macs", "feature_bytes")
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
 FIT = [(0, 0), (1, 0), (0, 1), (1, 1)]  # (u, v) steps of S the coefficients come from
 CHECK = [(2, 0), (0, 2), (2, 1), (1, 2), (2, 2)]  # further sizes that must agree
+FIT_POINTS = 2048  # sizes evaluated per call while fitting (bounds memory)
 SHIFTS = 4  # steps of S up from the probes at which a class's form may start
 SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
 
@@ -125,34 +126,30 @@ class ClosedForm:
         s, base = self.stride, self.model.base
         steps = FIT + CHECK
         count = len(steps)
-        offsets = range(SHIFTS)
-        hs = np.array([base + rh + s * (u + k) for rh, _ in pairs for k in offsets for u, _ in steps],
-                      dtype=np.int64)
-        ws = np.array([base + rw + s * (v + k) for _, rw in pairs for k in offsets for _, v in steps],
-                      dtype=np.int64)
-        costs = grid_costs(self.graph, hs, ws, self.upto, self.dtype, self.convention)
-        for n, (rh, rw) in enumerate(pairs):
-            for k in offsets:
-                first = (n * SHIFTS + k) * count
-                forms = {}
-                for quantity in QUANTITIES:
-                    t = [int(v) for v in costs.totals[quantity][first:first + count]]
-                    # T(u, v) = A*u*v + B*u + C*v + D, with integers
-                    d, b, c = t[0], t[1] - t[0], t[2] - t[0]
-                    a = t[3] - t[1] - t[2] + t[0]
-                    if any(a * u * v + b * u + c * v + d != value
-                           for (u, v), value in zip(CHECK, t[len(FIT):])):
-                        break
-                    forms[quantity] = _to_sizes(a, b, c, d, base + rh + s * k, base + rw + s * k, s)
-                else:
+        per_call = max(1, FIT_POINTS // count)
+        for first in range(0, len(pairs), per_call):
+            pending = pairs[first:first + per_call]
+            for k in range(SHIFTS):
+                hs = np.array([base + rh + s * (u + k) for rh, _ in pending for u, _ in steps], dtype=np.int64)
+                ws = np.array([base + rw + s * (v + k) for _, rw in pending for _, v in steps], dtype=np.int64)
+                totals = grid_costs(self.graph, hs, ws, self.upto, self.dtype, self.convention).totals
+                unfitted = []
+                for n, (rh, rw) in enumerate(pending):
+                    forms = _forms_from(totals, n * count, base + rh + s * k, base + rw + s * k, s)
+                    if forms is None:
+                        unfitted.append((rh, rw))
+                        continue
                     self._forms[(rh, rw)] = forms
-                    self.starts[(rh, rw)] = ((self.model.min_size[0], self.model.min_size[1]) if k == 0
-                                             else (base + rh + s * k, base + rw + s * k))
+                    if k:
+                        self.starts[(rh, rw)] = (base + rh + s * k, base + rw + s * k)
+                pending = unfitted
+                if not pending:
                     break
-            else:
-                raise ArchError(f"{LABELS[quantity]} is not of the form a·H·W + b·H + c·W + d in the "
-                                f"class H ≡ {rh}, W ≡ {rw} (mod {s}); some layer's rule is not "
-                                "bilinear in the input size")
+            if pending:
+                rh, rw = pending[0]
+                raise ArchError(f"the totals are not of the form a·H·W + b·H + c·W + d in the class "
+                                f"H ≡ {rh}, W ≡ {rw} (mod {s}); some layer's rule is not bilinear "
+                                "in the input size")
 
     def start(self, rh: int, rw: int) -> tuple[int, int]:
         """The smallest height and width of the class from which its form holds."""
@@ -174,6 +171,22 @@ class ClosedForm:
                             first_at_least(self.model.square_start, self.stride, r)) for r in residues)
             out.append((residues, form, start))
         return out
+
+
+def _forms_from(totals: dict[str, np.ndarray], first: int, h0: int, w0: int,
+                s: int) -> dict[str, Bilinear] | None:
+    """Each quantity's form from its 9 figures at `first`, or None if they
+    are not of the form."""
+    forms = {}
+    for quantity in QUANTITIES:
+        t = [int(v) for v in totals[quantity][first:first + len(FIT) + len(CHECK)]]
+        # T(u, v) = A*u*v + B*u + C*v + D, with integers
+        d, b, c = t[0], t[1] - t[0], t[2] - t[0]
+        a = t[3] - t[1] - t[2] + t[0]
+        if any(a * u * v + b * u + c * v + d != value for (u, v), value in zip(CHECK, t[len(FIT):])):
+            return None
+        forms[quantity] = _to_sizes(a, b, c, d, h0, w0, s)
+    return forms
 
 
 def _to_sizes(a: int, b: int, c: int, d: int, h0: int, w0: int, s: int) -> Bilinear:
