@@ -8,6 +8,7 @@ Nothing here runs a network; every figure is arithmetic on shapes.  Views
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from math import prod
 
@@ -91,7 +92,7 @@ def infer_shapes(graph: Graph, size: tuple[int, int] | None, nodes: list[int] | 
     return shapes
 
 
-def shape_error(graph: Graph, index: int, inputs: list[Shape | None], exc: ShapeError,
+def shape_error(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: ShapeError,
                  size: tuple[int, int] | None, nodes: list[int] | None) -> ArchError:
     node = graph.nodes[index]
     where = f"{node.kind} '{node.name}' at line {node.location.line}"

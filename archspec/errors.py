@@ -8,6 +8,7 @@ nothing else about the failure leaks out (no traceback).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -71,7 +72,7 @@ class ArchError(Exception):
         return [gutter + text, " " * len(gutter) + " " * (column - 1) + "^" * width]
 
 
-def suggest(name: str, candidates: object) -> str | None:
+def suggest(name: str, candidates: Iterable[object]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None."""
     import difflib
 

@@ -31,7 +31,7 @@ from .errors import ArchError, Location, suggest
 from .graph import Graph, Metadata, Node
 from .engine import infer_shapes, shape_error
 from .layers import REGISTRY, Layer
-from .layers.base import ShapeError
+from .layers.base import Shape, ShapeError
 from .layers.conv import FullyConnected
 from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, SourceStep, Step, Tensor, describe
 
@@ -380,7 +380,7 @@ class Expander:
         graph.reference_shapes.append(shape if layer is None else self.reference_shape(len(graph.nodes) - 1))
         return len(graph.nodes) - 1
 
-    def reference_shape(self, index: int) -> Any:
+    def reference_shape(self, index: int) -> Shape:
         """The node's output at the spec's own input size, computed as the graph
         grows: it fixes each `fc`'s kernel (its weights cover its input at the
         reference size, as in MatConvNet) and lets `channels(t)` answer."""
@@ -403,7 +403,7 @@ class Expander:
         try:
             c, _, _ = node.layer.output_shape(roomy)
         except ShapeError as exc:
-            raise shape_error(graph, index, inputs, exc, None, None) from None
+            raise shape_error(graph, index, list(inputs), exc, None, None) from None
         return (c, _ROOMY, _ROOMY)
 
     # ---- expressions ----------------------------------------------------
@@ -520,14 +520,14 @@ class Expander:
             fields[keyword.name] = value
         for key, value in fields.items():
             self.check_magnitude(value, f"{kind} {key}", scope.module, pos)
-        key = (kind, tuple(sorted(fields.items())))
-        layer = self._layer_cache.get(key)
+        cache_key = (kind, tuple(sorted(fields.items())))
+        layer = self._layer_cache.get(cache_key)
         if layer is None:
             try:
                 layer = cls(**fields)
             except ValidationError as exc:
                 raise self.error(f"{kind}: {self.explain_validation(exc)}", scope.module, pos) from None
-            self._layer_cache[key] = layer
+            self._layer_cache[cache_key] = layer
         return LayerStep(layer, tensors, pos, scope.module)
 
     def check_magnitude(self, value: Any, what: str, module: ast.Module, pos: ast.Pos) -> None:

@@ -53,7 +53,7 @@ class Graph:
     sources: dict[str, str] = field(default_factory=dict)  # file path -> text, for error excerpts
     metadata: Metadata = field(default_factory=Metadata)
     params: dict[str, Any] = field(default_factory=dict)  # spec-level parameters, as resolved
-    reference_shapes: list[Shape | None] = field(default_factory=list)  # per node, at the spec's input size
+    reference_shapes: list[Shape] = field(default_factory=list)  # per node, at the spec's input size
     _normalised: dict[str, list[str]] | None = None
 
     @property

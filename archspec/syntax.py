@@ -281,7 +281,7 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     def name(self, tok: Token) -> Name:
         return Name(str(tok), _pos(tok))
 
-    def tuple(self, *items: Expr | None) -> TupleExpr:
+    def tuple_(self, *items: Expr | None) -> TupleExpr:
         values = tuple(i for i in items if i is not None)
         return TupleExpr(values, _first_pos(values[0]))
 
@@ -318,7 +318,7 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
         """Left-fold `a op b op c` given as the flat list [a, op, b, op, c]."""
         result = items[0]
         assert not isinstance(result, Token)
-        for op, right in zip(items[1::2], items[2::2]):
+        for op, right in zip(items[1::2], items[2::2], strict=False):
             assert isinstance(op, Token) and not isinstance(right, Token)
             result = Binary(str(op), result, right, _pos(op))
         return result

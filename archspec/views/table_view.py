@@ -10,7 +10,7 @@ HEADER = ("layer", "kind", "output (HxWxC)", "params", "feat. mem", "flops")
 
 
 def _rows(a: Analysis) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for layer in a.layers:
         c, h, w = layer.output_shape
         rows.append((layer.name, layer.kind, f"{h}x{w}x{c}",
