@@ -6,31 +6,9 @@ with the pooling formula (where MatConvNet's asymmetric pads matter)."""
 from __future__ import annotations
 
 import pytest
-from reference import SPECS, example_reports
+from reference import SPECS
 
 from archspec import analyze, load
-from archspec.units import readable_flops, readable_memory
-
-# ---------------------------------------------------------------------------
-# (1) AlexNet's example report (tests/data/example_reports.json): the header
-#     and all six rows of pool5 at batch 128, 114 x 114 to 681 x 681.
-
-
-def test_alexnet_example_report() -> None:
-    report = example_reports()["alexnet"]
-    spec = load(SPECS / "alexnet.arch")
-    assert spec.metadata.features == report["trunk"] == "pool5"
-    full = analyze(spec).totals
-    assert (readable_memory(full.param_bytes), readable_memory(full.feature_bytes),
-            readable_flops(full.flops)) == (report["params_mem"], report["feat_mem"], report["flops"])
-    assert len(report["scales"]) == 6
-    for row in report["scales"]:
-        h, w = (int(side) for side in row["input"].split(" x "))
-        trunk = analyze(spec, size=(h, w), batch=report["batch"], upto=report["trunk"]).totals
-        c, fh, fw = trunk.output_shape
-        assert (f"{fh} x {fw} x {c}", readable_memory(trunk.feature_bytes), readable_flops(trunk.flops)) == \
-            (row["feature"], row["feat_mem"], row["flops"]), row["input"]
-
 
 # ---------------------------------------------------------------------------
 # (2) Exact learnable parameters, by hand from the layer shapes of the public
