@@ -3,16 +3,8 @@ parameters and FLOPs of a CNN."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, field_validator
-
 from .base import Layer, Shape, ShapeError, padding, pair, show, sliding_output
-
-Positive = Annotated[int, Field(gt=0)]
-NonNegative = Annotated[int, Field(ge=0)]
-Size = Positive | tuple[Positive, Positive]
-Pad = NonNegative | tuple[NonNegative, NonNegative] | tuple[NonNegative, NonNegative, NonNegative, NonNegative]
+from .fields import Pad, Positive, Size
 
 
 class Conv(Layer):
@@ -30,12 +22,6 @@ class Conv(Layer):
     dilation: Size = 1
     groups: Positive = 1
     bias: bool = True
-
-    @field_validator("pad")
-    @classmethod
-    def _pad_form(cls, value: int | tuple[int, ...]) -> int | tuple[int, ...]:
-        padding(value)
-        return value
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]

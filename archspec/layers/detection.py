@@ -23,9 +23,8 @@ from typing import Annotated
 from pydantic import Field
 
 from .base import Layer, Shape, ShapeError, pair, show
+from .fields import Positive, Size
 
-Positive = Annotated[int, Field(gt=0)]
-Size = Positive | tuple[Positive, Positive]
 Scale = Annotated[float | int, Field(gt=0, le=1)]
 
 BOX = 5  # a region: batch index, x1, y1, x2, y2

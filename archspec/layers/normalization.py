@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
 from .base import Layer, Shape
-
-Positive = Annotated[int, Field(gt=0)]
+from .fields import Positive
 
 
 class BatchNorm(Layer):

@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, field_validator
-
 from .base import Layer, Shape, ShapeError, padding, pair, show, sliding_output
-
-Positive = Annotated[int, Field(gt=0)]
-NonNegative = Annotated[int, Field(ge=0)]
-Size = Positive | tuple[Positive, Positive]
-Pad = NonNegative | tuple[NonNegative, NonNegative] | tuple[NonNegative, NonNegative, NonNegative, NonNegative]
+from .fields import Pad, Size
 
 
 class _WindowPool(Layer):
@@ -25,12 +17,6 @@ class _WindowPool(Layer):
     stride: Size | None = None
     pad: Pad = 0
     ceil: bool = False
-
-    @field_validator("pad")
-    @classmethod
-    def _pad_form(cls, value: int | tuple[int, ...]) -> int | tuple[int, ...]:
-        padding(value)
-        return value
 
     def strides(self) -> tuple[int, int]:
         return pair(self.kernel if self.stride is None else self.stride, "stride")

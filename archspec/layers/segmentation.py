@@ -10,16 +10,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 from math import floor
-from typing import Annotated
-
-from pydantic import Field, field_validator
 
 from .base import Layer, Shape, ShapeError, padding, pair, show
-
-Positive = Annotated[int, Field(gt=0)]
-NonNegative = Annotated[int, Field(ge=0)]
-Size = Positive | tuple[Positive, Positive]
-Pad = NonNegative | tuple[NonNegative, NonNegative] | tuple[NonNegative, NonNegative, NonNegative, NonNegative]
+from .fields import NonNegative, Pad, Positive, Size
 
 
 class Deconv(Layer):
@@ -41,12 +34,6 @@ class Deconv(Layer):
     pad: Pad = 0
     groups: Positive = 1
     bias: bool = True
-
-    @field_validator("pad")
-    @classmethod
-    def _pad_form(cls, value: int | tuple[int, ...]) -> int | tuple[int, ...]:
-        padding(value)
-        return value
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]

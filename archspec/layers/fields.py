@@ -1,0 +1,14 @@
+"""Validated argument types shared by the layer kinds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+Positive = Annotated[int, Field(gt=0)]
+NonNegative = Annotated[int, Field(ge=0)]
+# kernel, stride, dilation: k or (kh, kw)
+Size = Positive | tuple[Positive, Positive]
+# p, (ph, pw) or (top, bottom, left, right): MatConvNet's order
+Pad = NonNegative | tuple[NonNegative, NonNegative] | tuple[NonNegative, NonNegative, NonNegative, NonNegative]
