@@ -33,6 +33,7 @@ from .engine import infer_shapes, shape_error
 from .layers import REGISTRY, Layer
 from .layers.base import Shape, ShapeError
 from .layers.conv import FullyConnected
+from .layers.fields import FORMS
 from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, SourceStep, Step, Tensor, describe
 
 MAX_LAYERS = 1_000_000
@@ -526,7 +527,7 @@ class Expander:
             try:
                 layer = cls(**fields)
             except ValidationError as exc:
-                raise self.error(f"{kind}: {self.explain_validation(exc)}", scope.module, pos) from None
+                raise self.error(f"{kind}: {self.explain_validation(exc, cls)}", scope.module, pos) from None
             self._layer_cache[cache_key] = layer
         return LayerStep(layer, tensors, pos, scope.module)
 
@@ -537,13 +538,22 @@ class Expander:
                 raise self.error(f"{what} = {item} is beyond any real network (limit {MAX_INT:,})", module, pos)
 
     @staticmethod
-    def explain_validation(exc: ValidationError) -> str:
-        parts = []
+    def explain_validation(exc: ValidationError, cls: type[Layer]) -> str:
+        """One readable line per bad argument.  A field that may take several
+        forms (k or (kh, kw)) fails once per form; say which forms it takes."""
+        by_field: dict[str, list[Any]] = {}
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("tuple[", "int", "function")))
-            got = err.get("input")
-            parts.append(f"{where or 'value'}: {err['msg'].lower()} (got {got!r})")
-        return "; ".join(dict.fromkeys(parts)) if len(parts) < 3 else parts[0]
+            by_field.setdefault(str(err["loc"][0]) if err["loc"] else "value", []).append(err)
+        parts = []
+        for name, errors in by_field.items():
+            got = errors[0].get("input")
+            if len(errors) > 1:
+                annotation = cls.model_fields[name].annotation if name in cls.model_fields else None
+                forms = FORMS.get(annotation, "a valid value")
+                parts.append(f"{name} must be {forms} (got {got!r})")
+            else:
+                parts.append(f"{name}: {errors[0]['msg'].lower()} (got {got!r})")
+        return "; ".join(parts)
 
     def value_of(self, expr: ast.Expr, scope: Scope) -> Any:
         value = self.evaluate(expr, scope)

@@ -3,6 +3,7 @@ no traceback and nothing written (DESIGN.md, "Errors are part of the interface")
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,16 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert "Traceback" not in run.stderr and run.stdout == ""
     assert run.stderr.count("error:") == 1
+
+
+@pytest.mark.parametrize("call,words", [
+    ("conv(4, 3, pad=(1, 2, 3))", "pad must be p, (ph, pw) or (top, bottom, left, right)"),
+    ("conv(4, (3, 0))", "kernel must be a positive whole number or (height, width) (got (3, 0))"),
+    ("conv(4, 3, bias=1)", "bias: input should be a valid boolean (got 1)"),
+])
+def test_bad_layer_arguments_name_the_forms_they_take(call: str, words: str) -> None:
+    from archspec import loads
+    from archspec.errors import ArchError
+
+    with pytest.raises(ArchError, match=re.escape(words)):
+        loads("input 3 x 8 x 8\n" + call)

@@ -12,3 +12,10 @@ NonNegative = Annotated[int, Field(ge=0)]
 Size = Positive | tuple[Positive, Positive]
 # p, (ph, pw) or (top, bottom, left, right): MatConvNet's order
 Pad = NonNegative | tuple[NonNegative, NonNegative] | tuple[NonNegative, NonNegative, NonNegative, NonNegative]
+
+# How each multi-form type is described in error messages.
+FORMS: dict[object, str] = {
+    Size: "a positive whole number or (height, width)",
+    Size | None: "a positive whole number or (height, width)",
+    Pad: "p, (ph, pw) or (top, bottom, left, right), whole numbers >= 0",
+}
