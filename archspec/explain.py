@@ -94,11 +94,14 @@ def _array_factors(layer: Layer, name: str, inputs: list[Shape]) -> str | None:
     c = inputs[0][0]
     if name == "weight":
         weight_shape = getattr(layer, "weight_shape", None)
+        groups = getattr(layer, "groups", 1)
         if callable(weight_shape):
-            return "·".join(str(x) for x in weight_shape(c))
+            text = "·".join(str(x) for x in weight_shape(c))
+            if groups > 1:  # each filter sees only its group's channels
+                text += f" (groups={groups}: each filter sees {c}/{groups} = {c // groups} of the channels)"
+            return text
         kernel = getattr(layer, "kernel", None)
         out = getattr(layer, "out", None)
-        groups = getattr(layer, "groups", 1)
         if kernel is not None and out is not None:
             kh, kw = pair(kernel, "kernel")
             if layer.counts_as == "deconv":
