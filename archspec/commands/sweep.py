@@ -24,8 +24,10 @@ def sweep(
     plot: Annotated[Optional[Path], typer.Option(help="also draw FLOPs and feature memory against "
                                                  "size to this image (needs matplotlib)")] = None,
 ) -> None:
-    """Evaluate the cost over a grid, vectorised.  Sizes at which some layer's output
-    would be empty are reported as rows with an error, and the rest of the grid still runs."""
+    """Evaluate the cost over a grid of sizes, batches and --set values, vectorised; every
+    figure equals `archspec analyze` at that point.  Sizes at which the network does not
+    run (a layer's output would be empty, or branches that meet disagree in size) come
+    back as rows with an error and no figures; the rest of the grid is still evaluated."""
     from ..errors import ArchError
     from ..sweep import parse_batches, parse_set_grid, parse_sizes
     from ..sweep import sweep as run
