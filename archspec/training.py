@@ -99,7 +99,7 @@ ELEMENTWISE = Backward(keeps_inputs=True, input_grad=lambda s: s.out)
 class LayerTraining:
     name: str
     kind: str
-    saved_bytes: int  # activations this layer's backward holds (a tensor shared with another counted once, in the total)
+    saved_bytes: int  # activations its backward holds (in the total, a tensor kept twice counts once)
     backward_input_flops: int
     backward_weight_flops: int
     gradient_sum_flops: int = 0  # adding the gradients of its output's several consumers

@@ -73,7 +73,7 @@ def test_catalogue_and_errors() -> None:
 def test_resnet50_plot(tmp_path: Path) -> None:
     graph = load(SPECS / "resnet50.arch")
     r = roofline(graph, analyze(graph, batch=8), "h100")
-    assert r.seconds > 0 and {l.bound for l in r.layers} >= {"compute", "memory"}
+    assert r.seconds > 0 and {layer.bound for layer in r.layers} >= {"compute", "memory"}
     out = tmp_path / "roof.png"
     plot_roofline(r, out)
     assert out.stat().st_size > 1000

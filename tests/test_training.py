@@ -48,7 +48,7 @@ def test_three_layer_backward_flops_by_hand(net) -> None:  # type: ignore[no-unt
     Input gradients 32 + 96 = 128, weight gradients 320 + 99 = 419; batch 2 doubles.
     Forward (burden): 288 + 32 + 2 * 32 + 96 + 3 = 483 per image."""
     t = training(net, analyze(net, batch=2))
-    assert [(l.backward_input_flops, l.backward_weight_flops) for l in t.layers] == [
+    assert [(x.backward_input_flops, x.backward_weight_flops) for x in t.layers] == [
         (0, 640), (64, 0), (192, 198)]
     assert (t.backward_input_flops, t.backward_weight_flops, t.forward_flops) == (256, 838, 966)
 
@@ -124,7 +124,7 @@ def test_a_tensor_read_twice_sums_its_gradients() -> None:
     The second conv's output is read once: nothing to add."""
     spec = loads("input 2 x 4 x 4\na = conv(2, 1)\nb = conv(2, 1)\nc = add(a, b)\n")
     t = training(spec, analyze(spec, batch=3))
-    assert [l.gradient_sum_flops for l in t.layers] == [96, 0, 0]
+    assert [x.gradient_sum_flops for x in t.layers] == [96, 0, 0]
     assert t.backward_flops == t.backward_input_flops + t.backward_weight_flops + 96
 
 

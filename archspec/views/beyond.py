@@ -70,8 +70,10 @@ def _roofline_rows(r: Roofline) -> list[str]:
     rows = [(x.name, x.kind, f"{x.intensity:.1f}" if x.bytes_moved else "-", x.bound,
              _seconds(x.seconds) if x.seconds else "-") for x in r.layers]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    fmt = lambda row: "  ".join(c.rjust(widths[i]) if i >= 2 else c.ljust(widths[i])
-                                for i, c in enumerate(row)).rstrip()
+
+    def fmt(row: tuple[str, ...]) -> str:
+        return "  ".join(c.rjust(widths[i]) if i >= 2 else c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
+
     return [fmt(header), "  ".join("-" * w for w in widths), *map(fmt, rows)]
 
 
