@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -263,7 +264,7 @@ def _from_text(cf: ClosedForm, rh: int, rw: int) -> str:
     return f" (from {h} x {w})"
 
 
-def render_json(cf: ClosedForm, model_name: str) -> dict:
+def render_json(cf: ClosedForm, model_name: str) -> dict[str, Any]:
     s = cf.stride
     pairs = [(rh, rw) for rh in range(s) for rw in range(s)] if s <= 64 else [(r, r) for r in range(s)]
     forms = cf.forms(pairs)

@@ -121,13 +121,20 @@ def _percent(new: int, old: int) -> str:
     return f"{100 * (new - old) / old:+.1f}%" if old else "-"
 
 
+def _note(p: Pair) -> str:
+    if p.changes:
+        return "; ".join(p.changes)
+    return "only in A" if p.b is None else "only in B" if p.a is None else ""
+
+
 def render_text(d: Diff, all_layers: bool = False) -> str:
     a, b = d.a, d.b
     lines = [(f"A = {a.model}, B = {b.model}: input A {show(a.input_shape)}, B {show(b.input_shape)}, "
              f"batch {a.batch}, {a.convention} convention"),
              (f"layers aligned {'by name' if d.by_name else 'by kind and order (names differ)'}; "
              f"{len(a.layers)} layers in A, {len(b.layers)} in B"), ""]
-    header = f"{'A layer':<34} {'B layer':<34} {'A out':>13} {'B out':>13} {'Δ FLOPs':>15} {'Δ params':>12} {'Δ features (B)':>15}  changes"
+    header = (f"{'A layer':<34} {'B layer':<34} {'A out':>13} {'B out':>13} {'Δ FLOPs':>15} "
+              f"{'Δ params':>12} {'Δ features (B)':>15}  changes")
     lines.append(header)
     shown = 0
     for p in d.pairs:
@@ -139,7 +146,7 @@ def render_text(d: Diff, all_layers: bool = False) -> str:
             f"{(show(p.a.output_shape) if p.a else '—'):>13} {(show(p.b.output_shape) if p.b else '—'):>13} "
             f"{_signed(p.delta('flops')):>15} {_signed(p.delta('params') + p.delta('buffers')):>12} "
             f"{_signed(p.delta('feature_bytes')):>15}  "
-            + ("; ".join(p.changes) if p.changes else ("only in A" if p.b is None else "only in B" if p.a is None else "")))
+            + _note(p))
     if shown == 0:
         lines.append("(no layer differs)")
     moved = [p for p in d.pairs if any(c.startswith("stride ") for c in p.changes)]

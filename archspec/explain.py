@@ -209,10 +209,9 @@ def flop_line(convention: Convention, site: Site, batch: int) -> tuple[str, int]
         return f"{number(value)} (rule '{rule_name}' of {convention.name})", value
     text, computed = render_formula(formula, site)
     prefix = f"{formula.replace(' * ', '·')} = "
-    if text.strip() == number(computed):
-        line = f"{prefix}{number(computed)}"
-    else:
-        line = f"{prefix}{text} = {number(computed)}"
+    # a formula that is a single name already shows its value: do not repeat it
+    shown = number(computed) if text.strip() == number(computed) else f"{text} = {number(computed)}"
+    line = prefix + shown
     if batch > 1:
         line += f"; × batch {batch} = {number(computed * batch)}"
     return line, computed

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import lcm
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .engine import input_shapes
 from .errors import ArchError
@@ -99,7 +101,7 @@ class SideModel:
     channels: list[int | None]  # constant channel count, None when it depends on the size
     fixed_side: np.ndarray  # (n, 2) bool: sides that never change with the input size
 
-    def sides(self, heights: np.ndarray, widths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def sides(self, heights: ArrayLike, widths: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
         """Node heights and widths, each (n, P), for P input sizes."""
         inputs = (np.asarray(heights, dtype=np.int64), np.asarray(widths, dtype=np.int64))
         n, points = len(self.nodes), len(inputs[0])
@@ -115,14 +117,15 @@ class SideModel:
                     values[rows, axis] = offset + slope * steps
         return values[:, 0, :], values[:, 1, :]
 
-    def modelled(self, heights: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    def modelled(self, heights: ArrayLike, widths: ArrayLike) -> np.ndarray:
         """Sizes the model describes exactly: from `min_size` up, in the
         residue classes in which the network runs."""
         hs, ws = np.asarray(heights, dtype=np.int64), np.asarray(widths, dtype=np.int64)
-        return ((hs >= self.min_size[0]) & (ws >= self.min_size[1])
-                & self.runs[0][hs % self.stride] & self.runs[1][ws % self.stride])
+        inside: np.ndarray = ((hs >= self.min_size[0]) & (ws >= self.min_size[1])
+                              & self.runs[0][hs % self.stride] & self.runs[1][ws % self.stride])
+        return inside
 
-    def works(self, heights: np.ndarray, widths: np.ndarray, graph: Graph) -> np.ndarray:
+    def works(self, heights: ArrayLike, widths: ArrayLike, graph: Graph) -> np.ndarray:
         """Whether the network runs at each size.  Within the model's range,
         sizes below `square_start` on some axis are confirmed with the layers'
         own rules (a layer may need H x W large enough, e.g. enough anchors)."""
@@ -168,14 +171,15 @@ def _column(values: object, points: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, dtype=np.int64), (points,))
 
 
-def _propagate(graph: Graph, nodes: list[int], sizes: np.ndarray) -> tuple[dict[int, tuple], np.ndarray]:
+def _propagate(graph: Graph, nodes: list[int],
+               sizes: np.ndarray) -> tuple[dict[int, tuple[Any, ...]], np.ndarray]:
     """Every node's (C, H, W) at P input sizes (P x 2); each entry an int
     when it is the same at every size, else a (P,) array.  Computed with the
     layers' own `output_shape`: once on arrays where the rule allows, else
     once per size.  Also: at which sizes some layer refused its inputs."""
     points = len(sizes)
     failed = np.zeros(points, dtype=bool)
-    shapes: dict[int, tuple] = {}
+    shapes: dict[int, tuple[Any, ...]] = {}
     for i in graph.input_ids:
         node = graph.nodes[i]
         assert node.shape is not None
@@ -188,7 +192,7 @@ def _propagate(graph: Graph, nodes: list[int], sizes: np.ndarray) -> tuple[dict[
         inputs = [shapes[j] for j in node.inputs]
         try:
             with np.errstate(all="raise"):
-                out = node.layer.output_shape(inputs)  # type: ignore[arg-type]
+                out = node.layer.output_shape(inputs)
             shapes[i] = tuple(_uniform(v) if isinstance(v, np.ndarray) else int(v) for v in out)
         except (_Mixed, ShapeError, TypeError, ValueError, FloatingPointError, ArithmeticError):
             rows = []

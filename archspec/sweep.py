@@ -74,7 +74,7 @@ def _as_points(value: Any, points: int, dtype: Any) -> np.ndarray:
     return np.broadcast_to(array, (points,)) if array.shape != (points,) else array
 
 
-def _pointwise(function: Any, inputs: list[tuple], output: tuple, points: int) -> np.ndarray:
+def _pointwise(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int) -> np.ndarray:
     """Evaluate function(inputs, output) at each point with plain ints."""
     values = []
     for p in range(points):
@@ -102,13 +102,14 @@ def kept_arrays_of(graph: Graph, model: SideModel, upto: str | None, convention:
     return _KEPT[key][1]
 
 
-def _guarded(shape: tuple) -> tuple:
+def _guarded(shape: tuple[Any, ...]) -> tuple[Any, ...]:
     """Array entries as `_Uniform` views: a rule may branch on them only when
     the test agrees at every point."""
     return tuple(v.view(_Uniform) if isinstance(v, np.ndarray) else v for v in shape)
 
 
-def _evaluate(function: Any, inputs: list[tuple], output: tuple, points: int, dtype: Any) -> np.ndarray:
+def _evaluate(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int,
+              dtype: Any) -> np.ndarray:
     try:
         with np.errstate(all="raise"):
             value = function([_guarded(s) for s in inputs], _guarded(output))
@@ -118,7 +119,7 @@ def _evaluate(function: Any, inputs: list[tuple], output: tuple, points: int, dt
         return _pointwise(function, inputs, output, points).astype(dtype)
 
 
-def _channels(graph: Graph, index: int, inputs: list[tuple], points: int) -> np.ndarray:
+def _channels(graph: Graph, index: int, inputs: list[tuple[Any, ...]], points: int) -> np.ndarray:
     """A size-dependent channel count (after flatten): the layer's own rule at
     each distinct input shape."""
     layer = graph.nodes[index].layer
@@ -152,7 +153,7 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         node_h, node_w = node_h.astype(object), node_w.astype(object)
     width_bytes = DTYPE_BYTES[dtype]
     kept_arrays = kept_arrays_of(graph, model, upto, rules)
-    shapes: dict[int, tuple] = {}
+    shapes: dict[int, tuple[Any, ...]] = {}
     totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
     layers: dict[str, dict[str, np.ndarray]] = {}
     for k, i in enumerate(model.nodes):
@@ -168,15 +169,18 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         if layer is None:
             continue
         out = shapes[i]
-        params = _evaluate(lambda ins, o, layer=layer: sum(layer.parameters(ins).values()), inputs, out, points, number)
-        buffers = _evaluate(lambda ins, o, layer=layer: sum(layer.buffers(ins).values()), inputs, out, points, number)
-        flops = _evaluate(lambda ins, o, layer=layer: rules.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
-        macs = _evaluate(lambda ins, o, layer=layer: MACS.flops(Site(layer, tuple(ins), o)), inputs, out, points, number)
+        def at_points(rule: Any) -> np.ndarray:
+            return _evaluate(rule, inputs, out, points, number)  # noqa: B023  (called at once)
+
+        params = at_points(lambda ins, o, layer=layer: sum(layer.parameters(ins).values()))
+        buffers = at_points(lambda ins, o, layer=layer: sum(layer.buffers(ins).values()))
+        flops = at_points(lambda ins, o, layer=layer: rules.flops(Site(layer, tuple(ins), o)))
+        macs = at_points(lambda ins, o, layer=layer: MACS.flops(Site(layer, tuple(ins), o)))
         kept = kept_arrays[node.name]
         if kept == 0:
             feature = np.zeros(points, dtype=number)
         else:
-            feature = _evaluate(lambda ins, o, kept=kept: kept * prod(o) * width_bytes, inputs, out, points, number)
+            feature = at_points(lambda ins, o, kept=kept: kept * prod(o) * width_bytes)
         for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
                             ("macs", macs), ("feature_bytes", feature)):
             totals[name] = totals[name] + value
@@ -284,9 +288,10 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
     rows = []
     for p, (h, w) in enumerate(sizes):
+        one: dict[str, int] | None
+        error: str | None = None
         if p in position:
             one = {q: int(totals[q][position[p]]) for q in QUANTITIES}
-            error = None
         else:
             one, error = _engine_figures(graph, nodes, model, (h, w), upto, dtype, convention)
         for batch in batches:

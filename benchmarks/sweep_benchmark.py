@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archspec import load
-from archspec import sweep as sweeping
+from archspec import load  # noqa: E402  (after the path set-up above)
+from archspec import sweep as sweeping  # noqa: E402
 
 SIZES = [(s, s) for s in range(224, 1224)]
 
 
-def best_of(runs: int, action) -> float:
+def best_of(runs: int, action: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
