@@ -18,18 +18,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
 from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Protocol
 
 from pydantic import ValidationError
 
 from . import syntax as ast
 from .builtins import BUILTINS
+from .engine import infer_shapes, shape_error
 from .errors import ArchError, Location, suggest
 from .graph import Graph, Metadata, Node
-from .engine import infer_shapes, shape_error
 from .layers import REGISTRY, Layer
 from .layers.base import Shape, ShapeError
 from .layers.conv import FullyConnected
@@ -192,7 +192,7 @@ class Expander:
             value = self.overrides[stmt.name]
             numeric = (int, float)
             same = (isinstance(value, bool) == isinstance(default, bool)) and (
-                isinstance(value, numeric) and isinstance(default, numeric) or type(value) is type(default))
+                (isinstance(value, numeric) and isinstance(default, numeric)) or type(value) is type(default))
             if not same:
                 raise ArchError(f"--set {stmt.name}: expected a value like {default!r}, got {value!r}",
                                 scope.module.location(stmt.pos), scope.module.source)
@@ -675,7 +675,7 @@ _EVALUATORS: dict[type, Callable[[Expander, Any, Scope], Any]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _options(cls: type[Layer]) -> list[str]:
     """A layer kind's option names (pydantic's model_fields is slow to read)."""
     return list(cls.model_fields)

@@ -129,8 +129,7 @@ def _syntax_error(exc: UnexpectedInput, source: str, path: str) -> ArchError:
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         lines = source.splitlines() or [""]
         line, column = len(lines), len(lines[-1]) + 1
-        expected = exc.expected if isinstance(exc, UnexpectedEOF) else exc.expected
-        return ArchError(f"unexpected end of file; expected {_expected(set(expected))}",
+        return ArchError(f"unexpected end of file; expected {_expected(set(exc.expected))}",
                          Location(path, line, column), source)
     assert isinstance(exc, UnexpectedToken)
     token = exc.token

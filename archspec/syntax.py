@@ -8,7 +8,6 @@ expander gives the nodes meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from lark import Token, Transformer, v_args
 
@@ -136,8 +135,8 @@ class Repeat:
     pos: Pos
 
 
-Expr = Union[Number, String, Bool, InputRef, Name, Call, Index, TupleExpr, Unary, Binary,
-             Conditional, Chain, Named, Repeat]
+Expr = (Number | String | Bool | InputRef | Name | Call | Index | TupleExpr | Unary | Binary
+        | Conditional | Chain | Named | Repeat)
 
 
 # ---- statements -----------------------------------------------------------
@@ -212,7 +211,7 @@ class BlockDef:
     pos: Pos
 
 
-Statement = Union[ModelDecl, MetaDecl, InputDecl, ParamDecl, ImportDecl, BlockDef, Assign, Bare]
+Statement = ModelDecl | MetaDecl | InputDecl | ParamDecl | ImportDecl | BlockDef | Assign | Bare
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ applied to any tensor.  Applying a pipe to a tensor is what creates layers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .layers.base import Layer
 from .syntax import BlockDef, Module, Pos
@@ -75,7 +75,7 @@ class SourceStep:
     tensor: Tensor
 
 
-Step = Union[LayerStep, BlockStep, GroupStep]
+Step = LayerStep | BlockStep | GroupStep
 
 
 @dataclass(slots=True)
@@ -84,7 +84,7 @@ class Pipe:
     source: Tensor | None = None
 
 
-Value = Union[int, float, bool, str, tuple, Tensor, Pipe]  # type: ignore[type-arg]
+Value = int | float | bool | str | tuple | Tensor | Pipe  # type: ignore[type-arg]
 
 
 def describe(value: object) -> str:

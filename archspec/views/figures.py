@@ -184,7 +184,8 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         ax.set_ylim(0, peak * 1.42)
         _label_heaviest(ax, layers, scaled, values, kind, n)
     _label_stages(fig, axes[-1], marks, n)
-    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)", fontsize=9)
+    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)",
+                        fontsize=9)
     h, w = report.input_size
     fig.suptitle(f"{report.model}: per-layer profile at {h} x {w}, batch 1", fontsize=12, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
@@ -261,7 +262,7 @@ def _label_stages(fig: Any, ax: Any, marks: list[Stage], n: int) -> None:
         half = text.get_window_extent(renderer).width / 2 + 4
         text.remove()
         left, right = centre - half, centre + half
-        if any(left < r and l < right for l, r, _ in chosen):
+        if any(left < taken_right and taken_left < right for taken_left, taken_right, _ in chosen):
             continue
         chosen.append((left, right, stage))
     chosen.sort(key=lambda c: c[2].start)
