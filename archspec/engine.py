@@ -170,6 +170,8 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
         raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
     if not graph.input_ids:
         raise ArchError("the spec declares no input (add a line like `input 3 x 224 x 224`)")
+    if upto is not None and not upto.strip():
+        raise ArchError("--upto needs a layer name")
     nodes = graph.ancestors(graph.find(upto)) if upto else list(range(len(graph.nodes)))
     if upto and graph.nodes[nodes[-1]].layer is None:
         raise ArchError(f"'{upto}' is an input, not a layer")

@@ -62,7 +62,11 @@ def report(
     paths = model_specs(specs)
     if not paths:
         fail(ArchError(f"no model specs in {', '.join(str(s) for s in specs)}"))
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "figs").mkdir(exist_ok=True)
+    except OSError as exc:
+        fail(ArchError(f"cannot write reports to {out}: {exc.strerror}"))
     rows: dict[Path, TableRow] = {}
     failed = 0
     for path in progress(paths, len(paths), "reports"):
