@@ -15,6 +15,7 @@ from math import prod
 from .conventions import MACS, Convention, Site
 from .conventions import get as get_convention
 from .errors import ArchError
+from .gc_pause import gc_paused
 from .graph import Graph
 from .layers.base import Shape, ShapeError, show
 
@@ -180,8 +181,16 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     first_input = shapes[graph.input_ids[0]]
     assert first_input is not None
     result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype)
-    totals = result.totals
     readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
+    with gc_paused():
+        _cost_layers(graph, nodes, shapes, readers, rules, width, result)
+    return result
+
+
+def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], readers: Counter[int],
+                 rules: Convention, width: int, result: Analysis) -> None:
+    """One LayerCost per layer of `nodes`, accumulated into `result.totals`."""
+    totals, batch = result.totals, result.batch
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
@@ -211,4 +220,3 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
         totals.feature_bytes += feature
         totals.output_shape = out
     totals.param_bytes = (totals.params + totals.buffers) * width
-    return result

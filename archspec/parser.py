@@ -14,7 +14,8 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from .errors import ArchError, Location
-from .syntax import Module, ToSyntax
+from .gc_pause import gc_paused
+from .syntax import Module, Statement, ToSyntax
 
 MAX_NESTING = 64  # parentheses deeper than this are not a network, they are an attack
 
@@ -74,8 +75,10 @@ class _NestingError(Exception):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
+    # The transformer runs inside the LALR parser: syntax nodes are built as
+    # rules reduce, with no intermediate parse tree.
     return Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr",
-                postlex=LineContinuation(), cache=True, maybe_placeholders=True)
+                postlex=LineContinuation(), cache=True, maybe_placeholders=True, transformer=ToSyntax())
 
 
 # How terminals are named in messages: what a person would call them.
@@ -104,8 +107,8 @@ def _expected(names: set[str]) -> str:
 def parse(source: str, path: str = "<string>") -> Module:
     """Parse spec text; any problem becomes an ArchError pointing at the text."""
     try:
-        tree = _parser().parse(source)
-        statements = ToSyntax().transform(tree)
+        with gc_paused():
+            statements: tuple[Statement, ...] = _parser().parse(source)  # type: ignore[assignment]
     except UnexpectedInput as exc:
         raise _syntax_error(exc, source, path) from None
     except _NestingError as exc:
@@ -113,6 +116,8 @@ def parse(source: str, path: str = "<string>") -> Module:
         raise ArchError(f"parentheses nested deeper than {MAX_NESTING}", loc, source) from None
     except VisitError as exc:
         raise ArchError(f"cannot read this spec: {exc.orig_exc}", Location(path, 1, 1), source) from None
+    except UnicodeError as exc:  # a string literal with a bad escape
+        raise ArchError(f"cannot read this spec: {exc}", Location(path, 1, 1), source) from None
     except RecursionError:
         raise ArchError("the spec is nested too deeply to read", Location(path, 1, 1), source) from None
     return Module(path, source, tuple(statements))

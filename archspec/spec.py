@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import ArchError, Location
 from .expand import Expander
+from .gc_pause import gc_paused
 from .graph import Graph
 from .parser import parse
 from .syntax import Module, Pos
@@ -95,7 +96,7 @@ def build_graph(module: Module, overrides: dict[str, Any]) -> Graph:
     loader = Loader()
     expander = Expander(graph, loader, overrides)
     try:
-        with loader.entered(module):
+        with loader.entered(module), gc_paused():
             expander.run_main(module)
     except RecursionError:
         raise ArchError("the spec is nested too deeply to expand", Location(module.path, 1, 1)) from None
