@@ -64,7 +64,6 @@ def report(
         fail(ArchError(f"no model specs in {', '.join(str(s) for s in specs)}"))
     try:
         out.mkdir(parents=True, exist_ok=True)
-        (out / "figs").mkdir(exist_ok=True)
     except OSError as exc:
         fail(ArchError(f"cannot write reports to {out}: {exc.strerror}"))
     rows: dict[Path, TableRow] = {}
