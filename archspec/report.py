@@ -15,6 +15,7 @@ from .builtins import round_half_away
 from .engine import Analysis, LayerCost, analyze
 from .errors import ArchError
 from .graph import Graph
+from .liveness import Liveness, liveness
 
 # The reference's `opts.scales = 0.5:0.5:3` and `opts.batchSize = 128`.
 DEFAULT_SCALES: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -44,6 +45,7 @@ class ModelReport:
     batch: int
     rows: list[ScaleRow] = field(default_factory=list)
     layers: list[LayerCost] = field(default_factory=list)  # the full pass, for the profile figure
+    live: Liveness | None = None  # the full pass's live memory per layer (frees after last use), for the figure
 
 
 def scaled_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
@@ -69,7 +71,8 @@ def compute_report(graph: Graph, batch: int = DEFAULT_BATCH, scales: Sequence[fl
     if any(s <= 0 for s in chosen):
         raise ArchError(f"input scales must be positive, got {', '.join(f'{s:g}' for s in chosen)}")
     report = ModelReport(meta.model, meta.task, (height, width), full.totals.param_bytes,
-                         full.totals.feature_bytes, full.totals.flops, label, batch, layers=full.layers)
+                         full.totals.feature_bytes, full.totals.flops, label, batch, layers=full.layers,
+                         live=liveness(full))
     for scale in chosen:
         size = scaled_size((height, width), scale)
         trunk = analyze(graph, size=size, batch=batch, upto=layer)

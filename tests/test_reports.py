@@ -243,3 +243,28 @@ def test_a_network_without_parameters_still_gets_a_profile(tmp_path: Path) -> No
     report = compute_report(loads("model pool\ninput 3 x 8 x 8\nmaxpool(2)\n", "pool.arch"))
     assert report.param_bytes == 0  # a max pooling has no parameters
     assert draw_profile(report, tmp_path / "pool.png")[0].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_profile_draws_the_live_memory_curve_with_the_liveness_peak() -> None:
+    from archspec import analyze
+    from archspec.liveness import liveness
+    from archspec.views.figures import LIVE_GID, profile_figure
+
+    spec = loads("model chain\ninput 3 x 4 x 4\na = conv(4, 1) > relu\nb = conv(2, 1)\n", "chain.arch")
+    report = compute_report(spec, scales=(1,))
+    # By hand (float32, batch 1; the input is the caller's): a (4 x 4 x 4) allocates 256 B; the relu
+    # writes over a, which nothing else reads, so 256 B live; b (2 x 4 x 4, 128 B) runs while a's
+    # buffer is still its input: 256 + 128 = 384 B, the peak, at b.
+    peak = liveness(analyze(spec)).peak_bytes
+    assert peak == 384
+    fig = profile_figure(report)
+    feature_panel = fig.axes[1]
+    (curve,) = [a for a in feature_panel.get_children() if a.get_gid() == LIVE_GID]
+    # the panel's largest value is 384 B, so its axis is in bytes (no scaling)
+    assert feature_panel.get_ylabel() == "memory (B)"
+    assert list(curve.get_data().values) == [256, 256, 384]
+    assert max(curve.get_data().values) == peak
+    assert "peak 384 B at b" in curve.get_label()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

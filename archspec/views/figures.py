@@ -153,25 +153,38 @@ def _short(value: float, kind: str) -> str:
 # ---------------------------------------------------------------- profile
 
 def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path]:
+    """The profile figure of `profile_figure`, written to `png` (and an SVG beside it)."""
+    plt = _pyplot()
+    fig = profile_figure(report)
+    written = _save(fig, png, svg)
+    plt.close(fig)
+    return written
+
+
+def profile_figure(report: ModelReport) -> Any:
     """Three stacked panels over depth: parameter memory, feature memory and
-    FLOPs of every layer at the reference input size (batch 1)."""
+    FLOPs of every layer at the reference input size (batch 1).  Over the
+    feature-memory bars (each layer's output, never freed: the reference's
+    count) runs the live memory while each layer runs, from `report.live`."""
     plt = _pyplot()
     layers = report.layers
     n = len(layers)
     marks = stages(layers)
     fig, axes = plt.subplots(3, 1, sharex=True, figsize=(FIG_WIDTH, PANEL_HEIGHT * 3 + 0.9))
     positions = list(range(n))
+    edges = [p - 0.5 for p in positions] + [n - 0.5]
     axes[0].set_xlim(-0.5, n - 0.5)  # shared; fixed first so labels are measured where they will be drawn
     totals = {"param_bytes": report.param_bytes, "feature_bytes": report.feature_bytes, "flops": report.flops}
     for ax, (title, field_name, colour) in zip(axes, PANELS):
         values = [float(getattr(layer, field_name)) for layer in layers]
+        live = _live_curve(report) if field_name == "feature_bytes" else []
         kind = "flops" if field_name == "flops" else "memory"
-        divisor, unit = _scale(kind, max(values + [1.0]))
+        divisor, unit = _scale(kind, max(values + live + [1.0]))
         scaled = [v / divisor for v in values]
         if n <= 120:
             ax.bar(positions, scaled, width=0.8, color=colour, linewidth=0, zorder=2)
         else:  # hundreds of bars: one outline is as legible and far faster to draw
-            ax.stairs(scaled, [p - 0.5 for p in positions] + [n - 0.5], fill=True, color=colour, zorder=2)
+            ax.stairs(scaled, edges, fill=True, color=colour, zorder=2)
         ax.set_title(f"{title} per layer  (total {_short(totals[field_name], kind)})", fontsize=10, loc="left")
         ax.set_ylabel(unit if kind == "flops" else f"memory ({unit})", fontsize=9)
         ax.tick_params(axis="y", labelsize=8)
@@ -180,23 +193,57 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
         ax.set_axisbelow(True)
         for stage in marks[1:]:
             ax.axvline(stage.start - 0.5, color="0.55", linewidth=0.6, linestyle=(0, (3, 3)), zorder=0)
-        peak = max(scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
-        ax.set_ylim(0, peak * 1.42)
-        _label_heaviest(ax, layers, scaled, values, kind, n)
+        live_scaled = [v / divisor for v in live]
+        top = max(scaled + live_scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
+        ax.set_ylim(0, top * 1.42)
+        avoid = _draw_live(ax, report, live_scaled, edges, colour) if live else []
+        _label_heaviest(ax, layers, scaled, values, kind, n, top, avoid)
     _label_stages(fig, axes[-1], marks, n)
     axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)",
                         fontsize=9)
     h, w = report.input_size
     fig.suptitle(f"{report.model}: per-layer profile at {h} x {w}, batch 1", fontsize=12, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
-    written = _save(fig, png, svg)
-    plt.close(fig)
-    return written
+    return fig
+
+
+LIVE_COLOUR = "#7f1d1d"  # a dark red: the feature panel's own hue, distinct from its bars
+LIVE_GID = "live-memory"  # the live curve's artist id (tests and SVG readers find it by this)
+
+
+def _live_curve(report: ModelReport) -> list[float]:
+    """Bytes live while each layer runs, one per layer, as liveness() found them."""
+    if report.live is None or report.live.peak_bytes == 0 or len(report.live.steps) != len(report.layers):
+        return []  # nothing live (or no curve computed): the panel shows its bars alone
+    return [float(step.live_bytes) for step in report.live.steps]
+
+
+def _draw_live(ax: Any, report: ModelReport, live: list[float], edges: list[float], colour: str) -> list[Any]:
+    """The live-memory step line over the bars, its peak marked, and a legend
+    saying what each of the two shows.  Returns the legend's pixel box, which
+    the bar labels must keep clear of."""
+    from matplotlib.patches import Patch
+
+    assert report.live is not None  # only called with a curve
+    peak = report.live.peak_bytes
+    at = [layer.name for layer in report.layers].index(report.live.peak_layer)
+    width = 1.1 if len(live) <= 300 else 0.8  # hundreds of steps: a thinner line stays a readable envelope
+    line = ax.stairs(live, edges, fill=False, color=LIVE_COLOUR, linewidth=width, zorder=3, gid=LIVE_GID,
+                     label=f"live while each layer runs, freed after last use (peak {readable_memory(peak)} at "
+                           f"{short_name(report.live.peak_layer, 60)})")
+    ax.plot([at], [live[at]], marker="o", markersize=3.5, color=LIVE_COLOUR, zorder=4)
+    bars = Patch(color=colour, label="each layer's output, nothing freed (the reference's count)")
+    legend = ax.legend(handles=[line, bars], loc="upper right", fontsize=7.5, frameon=True, framealpha=0.9,
+                       handlelength=1.6, borderpad=0.4, labelspacing=0.3)
+    legend.set_zorder(5)
+    return [legend.get_window_extent(ax.figure.canvas.get_renderer())]
 
 
 def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], values: list[float],
-                    kind: str, n: int) -> None:
-    """Name the few largest bars.  Labels that would overlap are stacked in rows."""
+                    kind: str, n: int, top: float, avoid: Sequence[Any] = ()) -> None:
+    """Name the few largest bars, in rows above `top` (the panel's highest
+    value).  Labels that would overlap are stacked in rows, clear of `avoid`
+    (pixel boxes such as a legend's)."""
     ranked: list[int] = []
     for i in sorted((i for i in range(n) if values[i] > 0), key=lambda i: -values[i]):
         if any(values[j] == values[i] for j in ranked):
@@ -207,7 +254,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     # a conv and its batch norm tie in feature memory; only the same kind is "alike"
     alike = {i: sum(1 for j in range(n) if values[j] == values[i] and layers[j].kind == layers[i].kind) - 1
              for i in ranked}
-    peak = max(scaled, default=0.0) or 1.0  # an all-zero panel (no parameters) keeps a 0..1 axis
+    peak = top  # label rows start just above the panel's highest value
 
     def align(i: int) -> str:
         return "left" if i < n * 0.2 else "right" if i > n * 0.8 else "center"
@@ -216,7 +263,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     from matplotlib.transforms import Bbox
 
     renderer = ax.figure.canvas.get_renderer()
-    taken_text: list[Any] = []  # pixel boxes of the labels placed so far
+    taken_text: list[Any] = list(avoid)  # pixel boxes of the labels placed so far, and the legend's
     taken_leaders: list[Any] = []  # and of their leader lines
     # Text runs away from its bar (rightwards, or leftwards at the right edge):
     # the label farthest along that way is placed first, lowest, so leaders never cross text.
