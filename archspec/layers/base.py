@@ -44,7 +44,9 @@ def show(shape: Shape) -> str:
 class Layer(BaseModel):
     """Base of all layer kinds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # defer_build: a kind's validator is built on its first use, so start-up does not
+    # pay for the thirty-odd kinds a spec never uses
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
     kind: ClassVar[str] = ""
     positional: ClassVar[tuple[str, ...]] = ()  # argument names, in positional order
