@@ -1,5 +1,8 @@
 """The syntax tree of a spec file: plain, immutable nodes that remember where they were written.
 
+(Frozen dataclasses without __slots__: a slotted dataclass is built twice,
+which doubled this module's share of the command's start-up.)
+
 The Lark tree is turned into these nodes by `ToSyntax` (one method per grammar
 rule, as in lark's examples/calc.py).  Nothing here evaluates anything: the
 expander gives the nodes meaning.
@@ -14,7 +17,7 @@ from lark import Token, Transformer, v_args
 from .errors import Location
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pos:
     """Where a node starts (line, column) and how wide its first token is."""
 
@@ -25,45 +28,45 @@ class Pos:
 
 # ---- expressions ----------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Number:
     value: int | float
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class String:
     value: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Bool:
     value: bool
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InputRef:
     """`in`: the input of the enclosing block (the network input at top level)."""
 
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Name:
     id: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Keyword:
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Call:
     func: str
     args: tuple[Expr, ...]
@@ -71,7 +74,7 @@ class Call:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Index:
     """`blocks[2]`: an item of a tuple (0-based; negative counts from the end)."""
 
@@ -80,20 +83,20 @@ class Index:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class TupleExpr:
     items: tuple[Expr, ...]
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Unary:
     op: str  # "-" or "not"
     operand: Expr
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Binary:
     op: str  # + - * / // % == != < <= >= and or
     left: Expr
@@ -101,7 +104,7 @@ class Binary:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Conditional:
     test: Expr
     then: Expr
@@ -109,7 +112,7 @@ class Conditional:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Chain:
     """`a > b > c`: the output of each step feeds the next."""
 
@@ -117,7 +120,7 @@ class Chain:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Named:
     """`step as name`: an explicit layer (or block instance) name."""
 
@@ -126,7 +129,7 @@ class Named:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Repeat:
     """`step x n`: n copies of a step, one after the other."""
 
@@ -141,7 +144,7 @@ Expr = (Number | String | Bool | InputRef | Name | Call | Index | TupleExpr | Un
 
 # ---- statements -----------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ratio:
     """`24.60 / 7.70` in metadata (top-1 / top-5 error); `-` stands for unknown."""
 
@@ -149,20 +152,20 @@ class Ratio:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ModelDecl:
     name: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MetaDecl:
     key: str
     value: Expr | Ratio
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InputDecl:
     name: str | None
     dims: tuple[Expr, ...]
@@ -170,40 +173,40 @@ class InputDecl:
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParamDecl:
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImportDecl:
     path: str
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Assign:
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Bare:
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BlockParam:
     name: str
     default: Expr | None
     pos: Pos
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BlockDef:
     name: str
     params: tuple[BlockParam, ...]
@@ -214,7 +217,7 @@ class BlockDef:
 Statement = ModelDecl | MetaDecl | InputDecl | ParamDecl | ImportDecl | BlockDef | Assign | Bare
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Module:
     """One parsed file."""
 
