@@ -43,8 +43,8 @@ class LineContinuation:
 
     always_accept = ("_NL",)
     # By token type, not text: a name `x` or a ratio's `-` must not join lines.
-    _JOINERS = frozenset({"MORETHAN", "COMMA", "LPAR", "EQUAL", "QMARK", "COLON", "ADD_OP",
-                          "MUL_OP", "COMP_OP", "AND", "OR", "NOT"})
+    _JOINERS = frozenset({"MORETHAN", "COMMA", "LPAR", "EQUAL", "QMARK", "COLON", "ARITH_OP",
+                          "COMP_OP", "LOGIC_OP", "NOT"})
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # No look-ahead here: Lark's contextual lexer picks terminals by the
@@ -85,8 +85,8 @@ def _parser() -> Lark:
 _READABLE = {
     "NAME": "a name", "DASHED_NAME": "a model name", "NUMBER": "a number",
     "SIGNED_NUMBER": "a number", "STRING": "a string", "_NL": "end of line",
-    "META_KEY": "@key", "COMP_OP": "a comparison", "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*', '/', '//' or '%'", "$END": "end of file",
+    "META_KEY": "@key", "COMP_OP": "a comparison", "ARITH_OP": "an operator (+ - * / // %)",
+    "LOGIC_OP": "'and' or 'or'", "$END": "end of file",
 }
 
 

@@ -258,6 +258,10 @@ def _first_pos(node: object) -> Pos:
     return pos if isinstance(pos, Pos) else Pos(0, 0)
 
 
+_MULTIPLICATIVE = frozenset({"*", "/", "//", "%"})
+_CONJUNCTIVE = frozenset({"and"})
+
+
 @v_args(inline=True)
 class ToSyntax(Transformer):  # type: ignore[type-arg]
     """Lark parse tree -> syntax nodes; one method per rule alias."""
@@ -316,32 +320,33 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     def compare(self, left: Expr, op: Token, right: Expr) -> Binary:
         return Binary(str(op), left, right, _pos(op))
 
-    def _fold(self, items: tuple[Expr | Token, ...]) -> Expr:
-        """Left-fold `a op b op c` given as the flat list [a, op, b, op, c]."""
-        result = items[0]
-        assert not isinstance(result, Token)
+    @staticmethod
+    def _fold(items: tuple[Expr | Token, ...], tight: frozenset[str]) -> Expr:
+        """Fold the flat list [a, op, b, op, c] left to right, operators in
+        `tight` binding before the others: `1 + 2 * 3` is 1 + (2 * 3)."""
+        loose: list[tuple[Token | None, Expr]] = []
+        pending: Token | None = None
+        current = items[0]
+        assert not isinstance(current, Token)
         for op, right in zip(items[1::2], items[2::2], strict=False):
             assert isinstance(op, Token) and not isinstance(right, Token)
-            result = Binary(str(op), result, right, _pos(op))
+            if str(op) in tight:
+                current = Binary(str(op), current, right, _pos(op))
+            else:
+                loose.append((pending, current))
+                pending, current = op, right
+        loose.append((pending, current))
+        result = loose[0][1]
+        for loose_op, operand in loose[1:]:
+            assert loose_op is not None
+            result = Binary(str(loose_op), result, operand, _pos(loose_op))
         return result
 
-    def sum(self, *items: Expr | Token) -> Expr:
-        return self._fold(items)
+    def arith(self, *items: Expr | Token) -> Expr:
+        return self._fold(items, _MULTIPLICATIVE)
 
-    term = sum
-
-    def and_test(self, *operands: Expr) -> Expr:
-        return self._logical("and", operands)
-
-    def or_test(self, *operands: Expr) -> Expr:
-        return self._logical("or", operands)
-
-    @staticmethod
-    def _logical(op: str, operands: tuple[Expr, ...]) -> Expr:
-        result = operands[0]
-        for right in operands[1:]:
-            result = Binary(op, result, right, _first_pos(result))
-        return result
+    def logic(self, *items: Expr | Token) -> Expr:
+        return self._fold(items, _CONJUNCTIVE)
 
     def conditional(self, test: Expr, then: Expr, otherwise: Expr) -> Conditional:
         return Conditional(test, then, otherwise, _first_pos(test))
@@ -349,12 +354,14 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     def chain(self, *steps: Expr) -> Chain:
         return Chain(steps, _first_pos(steps[0]))
 
-    def repeat(self, expr: Expr, *counts: Expr) -> Expr:
-        for count in counts:
+    def named(self, expr: Expr, *rest: Expr | Token) -> Expr:
+        """`step x n x m as name`: repeats, then an optional explicit name."""
+        name = rest[-1] if rest and isinstance(rest[-1], Token) else None
+        for count in rest[:-1] if name is not None else rest:
+            assert not isinstance(count, Token)
             expr = Repeat(expr, count, _first_pos(count))
-        return expr
-
-    def named(self, expr: Expr, name: Token) -> Named:
+        if name is None:
+            return expr
         return Named(expr, str(name), _pos(name))
 
     # statements
