@@ -191,19 +191,26 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
                  rules: Convention, width: int, result: Analysis) -> None:
     """One LayerCost per layer of `nodes`, accumulated into `result.totals`."""
     totals, batch = result.totals, result.batch
+    # Repeated units share their layer objects (the expander caches them), so a
+    # layer met again on the same input shapes costs the same: price it once.
+    priced: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int]] = {}
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
         if layer is None:
             continue
-        ins = [shapes[j] for j in node.inputs]
+        ins = tuple(shapes[j] for j in node.inputs)
         out = shapes[i]
         assert out is not None
-        params = sum(layer.parameters(ins).values())  # type: ignore[arg-type]
-        buffers = sum(layer.buffers(ins).values())  # type: ignore[arg-type]
-        site = Site(layer, tuple(ins), out)  # type: ignore[arg-type]
-        flops = rules.flops(site) * batch
-        macs = MACS.flops(site) * batch
+        key = (id(layer), ins)
+        if key not in priced:
+            site = Site(layer, ins, out)  # type: ignore[arg-type]
+            priced[key] = (sum(layer.parameters(list(ins)).values()),  # type: ignore[arg-type]
+                           sum(layer.buffers(list(ins)).values()),  # type: ignore[arg-type]
+                           rules.flops(site), MACS.flops(site))
+        params, buffers, flops, macs = priced[key]
+        flops *= batch
+        macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
         # its input only when no other layer reads that input
         in_place = layer.inplace and rules.inplace_is_free and readers[node.inputs[0]] == 1
