@@ -97,6 +97,13 @@ def require_same(layer: Layer, inputs: list[Shape], what: str = "shapes") -> Sha
     return first
 
 
+def require_groups(in_channels: int, out_channels: int, groups: int) -> None:
+    """Grouped (de)convolution splits both channel counts into `groups` parts."""
+    if in_channels % groups or out_channels % groups:
+        raise ShapeError(f"{in_channels} input and {out_channels} output channels are not both "
+                         f"divisible by groups={groups}")
+
+
 def pair(value: int | tuple[int, ...], name: str) -> tuple[int, int]:
     """An int or (h, w) pair, as kernel, stride and dilation are written."""
     if isinstance(value, int):

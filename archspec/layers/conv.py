@@ -3,7 +3,7 @@ parameters and FLOPs of a CNN."""
 
 from __future__ import annotations
 
-from .base import Layer, Shape, ShapeError, padding, pair, show, sliding_output
+from .base import Layer, Shape, ShapeError, padding, pair, require_groups, show, sliding_output
 from .fields import Pad, Positive, Size
 
 
@@ -25,9 +25,7 @@ class Conv(Layer):
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
-        if c % self.groups or self.out % self.groups:
-            raise ShapeError(f"{c} input and {self.out} output channels are not both "
-                             f"divisible by groups={self.groups}")
+        require_groups(c, self.out, self.groups)
         kh, kw = pair(self.kernel, "kernel")
         sh, sw = pair(self.stride, "stride")
         dh, dw = pair(self.dilation, "dilation")

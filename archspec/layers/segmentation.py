@@ -11,7 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from math import floor
 
-from .base import Layer, Shape, ShapeError, padding, pair, show
+from .base import Layer, Shape, ShapeError, padding, pair, require_groups, show
 from .fields import NonNegative, Pad, Positive, Size
 
 
@@ -37,9 +37,7 @@ class Deconv(Layer):
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
-        if c % self.groups or self.out % self.groups:
-            raise ShapeError(f"{c} input and {self.out} output channels are not both "
-                             f"divisible by groups={self.groups}")
+        require_groups(c, self.out, self.groups)
         kh, kw = pair(self.kernel, "kernel")
         sh, sw = pair(self.stride, "stride")
         top, bottom, left, right = padding(self.pad)
