@@ -79,6 +79,19 @@ Step = LayerStep | BlockStep | GroupStep
 
 
 @dataclass(slots=True)
+class Scope:
+    """Where statements run: the top level, or one block instance."""
+
+    prefix: str  # "" at top level, "res2.bottleneck1." inside a block instance
+    module: Module
+    input: Tensor | None
+    current: Tensor | None
+    values: dict[str, Any] = field(default_factory=dict)  # names: values and tensors
+    defined_at: dict[str, int] = field(default_factory=dict)  # name -> line
+    top: bool = False
+
+
+@dataclass(slots=True)
 class Pipe:
     steps: list[Step] = field(default_factory=list)
     source: Tensor | None = None
