@@ -7,21 +7,38 @@ from .base import Layer, Shape, ShapeError, padding, pair, require_groups, show,
 from .fields import Pad, Positive, Size
 
 
-class Conv(Layer):
-    """2-D convolution: out channels, kernel, stride, padding (p, (ph, pw) or
-    (top, bottom, left, right)), dilation, groups and an optional bias."""
+class Convolutional(Layer):
+    """What convolution and transposed convolution share: their arguments and
+    their weights, in x out / groups x kh x kw (+ a bias of `out`)."""
 
-    kind = "conv"
     positional = ("out", "kernel")
-    summary = "2-D convolution (grouped, depth-wise, dilated, asymmetric padding)"
 
     out: Positive
     kernel: Size
     stride: Size = 1
-    pad: Pad = 0
-    dilation: Size = 1
+    pad: Pad = 0  # p, (ph, pw) or (top, bottom, left, right)
     groups: Positive = 1
     bias: bool = True
+
+    def parameters(self, inputs: list[Shape]) -> dict[str, int]:
+        kh, kw = pair(self.kernel, "kernel")
+        arrays = {"weight": self.out * (inputs[0][0] // self.groups) * kh * kw}
+        if self.bias:
+            arrays["bias"] = self.out
+        return arrays
+
+    def has_bias(self) -> bool:
+        return self.bias
+
+
+class Conv(Convolutional):
+    """2-D convolution: out channels, kernel, stride, padding, dilation, groups
+    and an optional bias."""
+
+    kind = "conv"
+    summary = "2-D convolution (grouped, depth-wise, dilated, asymmetric padding)"
+
+    dilation: Size = 1
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
@@ -41,19 +58,10 @@ class Conv(Layer):
         kh, kw = pair(self.kernel, "kernel")
         return self.out, in_channels // self.groups, kh, kw
 
-    def parameters(self, inputs: list[Shape]) -> dict[str, int]:
-        o, i, kh, kw = self.weight_shape(inputs[0][0])
-        arrays = {"weight": o * i * kh * kw}
-        if self.bias:
-            arrays["bias"] = self.out
-        return arrays
-
     def macs(self, inputs: list[Shape], output: Shape) -> int:
+        # every output element meets kh x kw x (in / groups) weights
         _, i, kh, kw = self.weight_shape(inputs[0][0])
         return output[0] * output[1] * output[2] * i * kh * kw
-
-    def has_bias(self) -> bool:
-        return self.bias
 
 
 class FullyConnected(Layer):

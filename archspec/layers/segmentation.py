@@ -12,10 +12,11 @@ from fractions import Fraction
 from math import floor
 
 from .base import Layer, Shape, ShapeError, padding, pair, require_groups, show
-from .fields import NonNegative, Pad, Positive, Size
+from .conv import Convolutional
+from .fields import NonNegative, Positive
 
 
-class Deconv(Layer):
+class Deconv(Convolutional):
     """Transposed convolution ("deconvolution", MatConvNet's vl_nnconvt).
 
     Each input position spreads a kernel over a `stride`-spaced output grid:
@@ -25,15 +26,7 @@ class Deconv(Layer):
     """
 
     kind = "deconv"
-    positional = ("out", "kernel")
     summary = "transposed convolution (upsampling; Caffe Deconvolution, vl_nnconvt)"
-
-    out: Positive
-    kernel: Size
-    stride: Size = 1
-    pad: Pad = 0
-    groups: Positive = 1
-    bias: bool = True
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
@@ -49,21 +42,11 @@ class Deconv(Layer):
                              empty=True)
         return self.out, oh, ow
 
-    def parameters(self, inputs: list[Shape]) -> dict[str, int]:
-        kh, kw = pair(self.kernel, "kernel")
-        arrays = {"weight": inputs[0][0] * (self.out // self.groups) * kh * kw}
-        if self.bias:
-            arrays["bias"] = self.out
-        return arrays
-
     def macs(self, inputs: list[Shape], output: Shape) -> int:
         # every input element meets kh x kw x (out / groups) weights
         c, h, w = inputs[0]
         kh, kw = pair(self.kernel, "kernel")
         return c * h * w * kh * kw * (self.out // self.groups)
-
-    def has_bias(self) -> bool:
-        return self.bias
 
 
 class Crop(Layer):
