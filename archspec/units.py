@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from .builtins import round_half_away  # MATLAB's round, as num2str(x, '%.0f') rounds
+
 MEMORY_UNITS = ("B", "KB", "MB", "GB", "TB", "PB", "EB")
 FLOP_PREFIXES = ("", "K", "M", "G", "T", "P", "E", "Z", "Y")
 
@@ -19,18 +21,14 @@ def _place(value: float, base: int, units: int) -> int:
     return max(0, min(units - 1, math.floor(math.log(value) / math.log(base))))
 
 
-def _round_half_away(x: float) -> int:
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
-
-
 def readable_memory(nbytes: float) -> str:
     place = _place(nbytes, 1024, len(MEMORY_UNITS))
-    return f"{_round_half_away(nbytes / 1024 ** place)} {MEMORY_UNITS[place]}"
+    return f"{round_half_away(nbytes / 1024 ** place)} {MEMORY_UNITS[place]}"
 
 
 def readable_flops(flops: float) -> str:
     place = _place(flops, 1000, len(FLOP_PREFIXES))
-    return f"{_round_half_away(flops / 1000 ** place)} {FLOP_PREFIXES[place]}FLOPs"
+    return f"{round_half_away(flops / 1000 ** place)} {FLOP_PREFIXES[place]}FLOPs"
 
 
 def readable_count(n: int) -> str:
