@@ -24,7 +24,7 @@ import numpy as np
 
 from .conventions import MACS, Convention, Site
 from .conventions import get as get_convention
-from .engine import DTYPE_BYTES
+from .engine import DTYPE_BYTES, MAX_SIDE
 from .errors import ArchError
 from .graph import Graph
 from .side_model import SideModel, _Mixed, _Uniform, build_side_model
@@ -225,8 +225,8 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
                             "ranges start:stop:step (112:672:32), comma-separated") from None
     if not sizes:
         raise ArchError(f"--size {text!r} gives no sizes")
-    if any(h < 1 or w < 1 or h > 1 << 20 or w > 1 << 20 for h, w in sizes):
-        raise ArchError(f"--size {text!r}: sides must be between 1 and {1 << 20}")
+    if any(not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE) for h, w in sizes):
+        raise ArchError(f"--size {text!r}: sides must be between 1 and {MAX_SIDE}")
     return sizes
 
 
