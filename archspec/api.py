@@ -11,15 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .engine import Analysis
-from .engine import analyze as _analyze
-from .graph import Graph
-from .spec import load_graph, load_graph_from_text
+from .costs.engine import Analysis
+from .costs.engine import analyze as _analyze
+from .graph.layer_graph import Graph
+from .graph.load import load_graph, load_graph_from_text
 
 if TYPE_CHECKING:
-    from .liveness import Liveness
-    from .roofline import Roofline
-    from .training import Training
+    from .costs.memory import Liveness
+    from .costs.roofline import Roofline
+    from .costs.training import Training
 
 Size = int | tuple[int, int] | None
 
@@ -47,7 +47,7 @@ def peak_memory(spec: Graph | str | Path, size: Size = None, batch: int = 1,
                 upto: str | None = None, dtype: str = "float32") -> Liveness:
     """Peak activation memory of inference by liveness (`.peak_bytes`), next to
     the reference's no-reuse sum (`.no_reuse_bytes`); `.steps` is the per-layer curve."""
-    from .liveness import liveness
+    from .costs.memory import liveness
 
     return liveness(analyze(spec, size, batch, upto, dtype))
 
@@ -55,16 +55,16 @@ def peak_memory(spec: Graph | str | Path, size: Size = None, batch: int = 1,
 def train(spec: Graph | str | Path, size: Size = None, batch: int = 1, upto: str | None = None,
           dtype: str = "float32", optimizer: str = "sgd") -> Training:
     """Memory (`.total_bytes` and its parts) and backward cost of one training step."""
-    from .training import training
+    from .costs.training import training
 
     graph = spec if isinstance(spec, Graph) else load(spec)
-    return training(graph, analyze(graph, size, batch, upto, dtype), optimizer)
+    return training(analyze(graph, size, batch, upto, dtype), optimizer)
 
 
 def fit(spec: Graph | str | Path, memory: str | int, size: Size = None, upto: str | None = None,
         dtype: str = "float32", optimizer: str = "sgd") -> int:
     """The largest training batch whose step fits in `memory` ("24GB" or bytes)."""
-    from .training import fit_batch, parse_bytes
+    from .costs.training import fit_batch, parse_bytes
 
     graph = spec if isinstance(spec, Graph) else load(spec)
     budget = parse_bytes(memory) if isinstance(memory, str) else memory
@@ -75,7 +75,7 @@ def fit(spec: Graph | str | Path, memory: str | int, size: Size = None, upto: st
 def roofline_time(spec: Graph | str | Path, device: str, size: Size = None, batch: int = 1,
                   upto: str | None = None, dtype: str = "float32") -> Roofline:
     """Roofline estimate on a catalogued device (`.seconds`, `.layers`)."""
-    from .roofline import roofline
+    from .costs.roofline import roofline
 
     graph = spec if isinstance(spec, Graph) else load(spec)
-    return roofline(graph, analyze(graph, size, batch, upto, dtype), device)
+    return roofline(analyze(graph, size, batch, upto, dtype), device)

@@ -29,22 +29,21 @@ class ArchError(Exception):
     """A user-facing error: a message, optionally tied to a place in a spec."""
 
     def __init__(self, message: str, location: Location | None = None,
-                 source: str | None = None, hint: str | None = None) -> None:
+                 source: str | None = None, hint: str | None = None, argument: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.location = location
         self.source = source
         self.hint = hint
-
-    def with_source(self, location: Location | None, source: str | None) -> ArchError:
-        """Attach a location if the error does not have one yet (inner errors win)."""
-        if self.location is None and location is not None:
-            self.location, self.source = location, source
-        return self
+        # The argument of the API call the error is about (`upto`, `overrides`),
+        # named before the message; the command line renames it to its option.
+        self.argument = argument
 
     def __str__(self) -> str:
         lines = []
         prefix = f"{self.location}: " if self.location else ""
+        if self.argument:
+            prefix += f"{self.argument}: "
         lines.append(f"error: {prefix}{self.message}")
         excerpt = self._excerpt()
         if excerpt:

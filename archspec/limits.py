@@ -1,6 +1,18 @@
-"""Limits that keep archspec responsive on hostile input.  Each error that
-enforces one names it."""
+"""Every limit that keeps archspec responsive on hostile input, in one place.
+Each error that enforces one names it."""
 
-MAX_LAYERS = 1_000_000  # expansion: no network anyone runs is larger
+# reading
+MAX_FILE_BYTES = 2_000_000  # a spec file; no real network needs more text
+MAX_IMPORT_DEPTH = 32  # files importing files
+MAX_NESTING = 64  # parentheses: deeper is not a network, it is an attack
+
+# expanding
+MAX_LAYERS = 1_000_000  # no network anyone runs is larger
 MAX_CALL_DEPTH = 100  # nested block calls
 MAX_INT = 10**9  # a larger number in a layer's arguments is never a real network
+MAX_ARITHMETIC = 10**30  # a larger intermediate value in a spec's arithmetic is a runaway
+
+# analysing
+MAX_SIDE = 1 << 20  # an input side beyond a million pixels is a typo, not an image
+MAX_STRIDE = 4096  # total stride beyond which per-residue cost models get too large to be useful
+MAX_POINTS = 1_000_000  # rows of one sweep

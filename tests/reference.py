@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from archspec.builtins import round_half_away
+from archspec.graph.builtins import round_half_away
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,3 +50,14 @@ def example_reports() -> dict[str, dict]:  # type: ignore[type-arg]
 def scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
     """round(size x scale) per side, halves away from zero (MATLAB's round)."""
     return round_half_away(size[0] * scale), round_half_away(size[1] * scale)
+
+
+def arithmetic(text: str) -> int:
+    """Evaluate arithmetic written out for people, as a reader would: `·` and
+    `×` multiply, `−` subtracts, `a/b` is a whole-number quotient, `,`
+    groups digits and words in brackets are comments."""
+    plain = re.sub(r" \([^()]*[A-Za-z][^()]*\)", "", text)
+    plain = plain.replace("·", "*").replace("×", "*").replace("−", "-").replace(",", "").replace("/", "//")
+    assert re.fullmatch(r"[\d\s*+\-/()max]*", plain.replace("max(", "max(")), text
+    value: int = eval(plain, {"max": max})
+    return value

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from archspec import analyze, load, loads
-from archspec.closed_form import Bilinear, closed_form, render_text
+from archspec.costs.closed_form import Bilinear, closed_form
 from archspec.errors import ArchError
+from archspec.views.closed_form import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.arch")) + sorted((ROOT / "specs" / "examples").glob("*.arch"))

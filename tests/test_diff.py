@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from archspec import load, loads
 from archspec.cli import app
-from archspec.diff import diff_specs, render_text
+from archspec.costs.diff import diff_specs
+from archspec.views.diff import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MSRA = ROOT / "specs" / "resnet-50.arch"

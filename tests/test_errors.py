@@ -134,6 +134,6 @@ def test_bad_layer_arguments_name_the_forms_they_take(call: str, words: str) -> 
 def test_an_empty_layer_name_and_an_unwritable_report_folder() -> None:
     spec = str(Path(__file__).resolve().parent.parent / "specs" / "resnet-50.arch")
     result = CliRunner().invoke(app, ["analyze", spec, "--upto", ""])
-    assert result.exit_code == 2 and "needs a layer name" in result.stderr
+    assert result.exit_code == 2 and "error: --upto: give a layer name" in result.stderr
     result = CliRunner().invoke(app, ["report", spec, "--out", "/proc/archspec-cannot-write", "--no-figures"])
     assert result.exit_code == 2 and "cannot write reports to" in result.stderr

@@ -9,7 +9,7 @@ import pytest
 from reference import SPECS, example_reports, scaled, trunks
 
 from archspec import analyze, load
-from archspec.units import readable_flops, readable_memory
+from archspec.views.units import readable_flops, readable_memory
 
 REPORTS = example_reports()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archspec import analyze, loads
-from archspec.layers.base import sliding_output
+from archspec.kinds.shape import sliding_output
 
 
 def one(spec: str, size: tuple[int, int] | None = None):  # type: ignore[no-untyped-def]

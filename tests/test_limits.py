@@ -9,9 +9,7 @@ import pytest
 
 from archspec import analyze, load, loads
 from archspec.errors import ArchError
-from archspec.expand import MAX_CALL_DEPTH, MAX_LAYERS
-from archspec.parser import MAX_NESTING
-from archspec.spec import MAX_FILE_BYTES
+from archspec.limits import MAX_CALL_DEPTH, MAX_FILE_BYTES, MAX_LAYERS, MAX_NESTING
 
 
 def error_of(text: str) -> str:

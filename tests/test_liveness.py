@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from archspec import analyze, load, loads
-from archspec.liveness import liveness
+from archspec.costs.memory import liveness
 
 SPECS = Path(__file__).parent.parent / "specs"
 

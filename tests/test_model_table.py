@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from archspec import load
 from archspec.cli import app
+from archspec.costs.model_table import REFERENCE_ORDER, TableRow, model_specs, ordered, table_row
 from archspec.errors import ArchError
-from archspec.table import REFERENCE_ORDER, TableRow, model_specs, ordered, table_row
 from archspec.views.model_table import (
     CSV_COLUMNS,
     embed,

@@ -7,7 +7,7 @@ import pytest
 from reference import SPECS, table, trunks
 
 from archspec import analyze, load
-from archspec.units import readable_flops, readable_memory
+from archspec.views.units import readable_flops, readable_memory
 
 ROWS = table()
 

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from archspec import load, loads
 from archspec.cli import app
-from archspec.report import DEFAULT_SCALES, compute_report, scaled_size
-from archspec.table import model_specs
+from archspec.costs.model_table import model_specs
+from archspec.costs.report import DEFAULT_SCALES, compute_report, scaled_size
 from archspec.views.report_markdown import PLOT_HINT, render_report_markdown
 
 REPORTS = ROOT / "reports"
@@ -186,7 +186,7 @@ def test_bad_scales_are_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_progress_is_silent_when_not_a_terminal(tmp_path: Path) -> None:
-    from archspec.progress import progress
+    from archspec.commands.progress import progress
 
     assert list(progress(iter([1, 2, 3]), 3, "x")) == [1, 2, 3]
     result = runner.invoke(app, ["report", str(SPECS / "resnet-50.arch"), str(SPECS / "googlenet.arch"),
@@ -247,7 +247,7 @@ def test_a_network_without_parameters_still_gets_a_profile(tmp_path: Path) -> No
 
 def test_profile_draws_the_live_memory_curve_with_the_liveness_peak() -> None:
     from archspec import analyze
-    from archspec.liveness import liveness
+    from archspec.costs.memory import liveness
     from archspec.views.figures import LIVE_GID, profile_figure
 
     spec = loads("model chain\ninput 3 x 4 x 4\na = conv(4, 1) > relu\nb = conv(2, 1)\n", "chain.arch")

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from archspec import analyze, load, loads
-from archspec.devices import DEVICES, get_device
+from archspec.costs.devices import DEVICES, get_device
+from archspec.costs.roofline import roofline
 from archspec.errors import ArchError
-from archspec.roofline import plot_roofline, roofline
+from archspec.views.roofline_plot import plot_roofline
 
 SPECS = Path(__file__).parent.parent / "specs"
 
@@ -26,7 +27,7 @@ def test_one_conv_by_hand() -> None:
     Compute 462,422,016 / 19.5e12 = 23.714 us > memory 3,358,720 / 2.039e12 = 1.647 us:
     compute-bound, 23.714 us."""
     spec = loads("input 64 x 56 x 56\nx = conv(64, 3, pad=1, bias=false)\n")
-    r = roofline(spec, analyze(spec, batch=2), "a100")
+    r = roofline(analyze(spec, batch=2), "a100")
     (layer,) = r.layers
     assert (layer.work, layer.bytes_moved, layer.bound) == (462_422_016, 3_358_720, "compute")
     assert layer.seconds == pytest.approx(462_422_016 / PEAK, rel=1e-12)
@@ -40,21 +41,21 @@ def test_relu_is_memory_bound() -> None:
     and a multiply); bytes 2 x 200,704 x 4 = 1,605,632; memory time
     1,605,632 / 2.039e12 = 0.7875 us > compute 0.0206 us."""
     spec = loads("input 64 x 56 x 56\nx = relu\n")
-    (layer,) = roofline(spec, analyze(spec), "a100").layers
+    (layer,) = roofline(analyze(spec), "a100").layers
     assert (layer.work, layer.bytes_moved, layer.bound) == (401_408, 1_605_632, "memory")
     assert layer.seconds == pytest.approx(1_605_632 / BANDWIDTH, rel=1e-12)
 
 
 def test_total_is_the_sum_of_layers_and_views_are_free() -> None:
     spec = loads("input 64 x 56 x 56\nx = conv(64, 3, pad=1, bias=false) > relu > flatten\n")
-    r = roofline(spec, analyze(spec), "a100")
+    r = roofline(analyze(spec), "a100")
     assert r.layers[2].seconds == 0 and r.layers[2].bytes_moved == 0
     assert r.seconds == pytest.approx(r.layers[0].seconds + r.layers[1].seconds)
 
 
 def test_half_precision_halves_the_bytes() -> None:
     spec = loads("input 64 x 56 x 56\nx = relu\n")
-    (layer,) = roofline(spec, analyze(spec, dtype="float16"), "a100").layers
+    (layer,) = roofline(analyze(spec, dtype="float16"), "a100").layers
     assert layer.bytes_moved == 1_605_632 // 2
 
 
@@ -67,12 +68,12 @@ def test_catalogue_and_errors() -> None:
         get_device("a1000")
     spec = loads("input 3 x 8 x 8\nx = relu\n")
     with pytest.raises(ArchError, match="no float16"):
-        roofline(spec, analyze(spec, dtype="float16"), "epyc9654")
+        roofline(analyze(spec, dtype="float16"), "epyc9654")
 
 
 def test_resnet50_plot(tmp_path: Path) -> None:
     graph = load(SPECS / "resnet50.arch")
-    r = roofline(graph, analyze(graph, batch=8), "h100")
+    r = roofline(analyze(graph, batch=8), "h100")
     assert r.seconds > 0 and {layer.bound for layer in r.layers} >= {"compute", "memory"}
     out = tmp_path / "roof.png"
     plot_roofline(r, out)

@@ -14,15 +14,9 @@ from typer.testing import CliRunner
 
 from archspec import analyze, load, loads
 from archspec.cli import app
+from archspec.commands.options import parse_batches, parse_set_grid, parse_sizes
+from archspec.costs.sweep import side_model, sweep, sweep_graph
 from archspec.errors import ArchError
-from archspec.sweep import (
-    parse_batches,
-    parse_set_grid,
-    parse_sizes,
-    side_model,
-    sweep,
-    sweep_graph,
-)
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.arch")) + sorted((ROOT / "specs" / "examples").glob("*.arch"))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from archspec import analyze, load, loads
+from archspec.costs.training import fit_batch, parse_bytes, training
 from archspec.errors import ArchError
-from archspec.training import fit_batch, parse_bytes, training
 
 SPECS = Path(__file__).parent.parent / "specs"
 
@@ -33,12 +33,12 @@ def test_three_layer_memory_by_hand(net) -> None:  # type: ignore[no-untyped-def
     the fc keeps: one buffer, 32 * 4 * 2 = 256;
     workspace: the ReLU's output and input gradients, 64 floats * 4 * 2 = 512
     (the conv needs no input gradient: 32; the fc 3 + 32 = 35)."""
-    t = training(net, analyze(net, batch=2), "adam")
+    t = training(analyze(net, batch=2), "adam")
     assert (t.weight_bytes, t.gradient_bytes, t.optimizer_bytes) == (476, 476, 952)
     assert (t.input_bytes, t.activation_bytes, t.workspace_bytes) == (128, 256, 512)
     assert t.total_bytes == 476 + 476 + 952 + 128 + 256 + 512 == 2800
-    assert training(net, analyze(net, batch=2), "sgd").total_bytes == 2800 - 952
-    assert training(net, analyze(net, batch=2), "momentum").optimizer_bytes == 476
+    assert training(analyze(net, batch=2), "sgd").total_bytes == 2800 - 952
+    assert training(analyze(net, batch=2), "momentum").optimizer_bytes == 476
 
 
 def test_three_layer_backward_flops_by_hand(net) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +47,7 @@ def test_three_layer_backward_flops_by_hand(net) -> None:  # type: ignore[no-unt
     ReLU: 32 (dy where y > 0).  fc: input 96; weights 96 + bias 3 = 99.
     Input gradients 32 + 96 = 128, weight gradients 320 + 99 = 419; batch 2 doubles.
     Forward (burden): 288 + 32 + 2 * 32 + 96 + 3 = 483 per image."""
-    t = training(net, analyze(net, batch=2))
+    t = training(analyze(net, batch=2))
     assert [(x.backward_input_flops, x.backward_weight_flops) for x in t.layers] == [
         (0, 640), (64, 0), (192, 198)]
     assert (t.backward_input_flops, t.backward_weight_flops, t.forward_flops) == (256, 838, 966)
@@ -66,7 +66,7 @@ def test_resnet50_fit_answer_fits_and_the_next_does_not() -> None:
     budget = parse_bytes("24GB")
     batch, t = fit_batch(graph, budget, optimizer="adam")
     assert batch > 1 and t.total_bytes <= budget
-    assert training(graph, analyze(graph, batch=batch + 1), "adam").total_bytes > budget
+    assert training(analyze(graph, batch=batch + 1), "adam").total_bytes > budget
 
 
 def test_nothing_fits_is_a_clear_error(net) -> None:  # type: ignore[no-untyped-def]
@@ -89,13 +89,13 @@ def test_parse_bytes_rejects(text: str) -> None:
 
 def test_unknown_optimizer(net) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ArchError, match="unknown optimizer"):
-        training(net, analyze(net), "lbfgs")
+        training(analyze(net), "lbfgs")
 
 
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.arch")), ids=lambda p: p.stem)
 def test_every_spec_trains(path: Path) -> None:
     graph = load(path)
-    t = training(graph, analyze(graph, batch=2), "adam")
+    t = training(analyze(graph, batch=2), "adam")
     assert t.activation_bytes > 0 and t.backward_weight_flops > 0
 
 
@@ -115,7 +115,7 @@ def test_dropout_makes_a_new_tensor_in_training() -> None:
     keeps (128 B); the conv keeps only the network input (counted as input),
     and nothing keeps the conv's output.  160 bytes."""
     spec = loads("input 1 x 4 x 4\nx = conv(2, 1) > dropout > fc(3)\n")
-    assert training(spec, analyze(spec)).activation_bytes == 32 + 128
+    assert training(analyze(spec)).activation_bytes == 32 + 128
 
 
 def test_a_tensor_read_twice_sums_its_gradients() -> None:
@@ -123,7 +123,7 @@ def test_a_tensor_read_twice_sums_its_gradients() -> None:
     add: its two gradients are added, 32 additions per image (batch 3: 96).
     The second conv's output is read once: nothing to add."""
     spec = loads("input 2 x 4 x 4\na = conv(2, 1)\nb = conv(2, 1)\nc = add(a, b)\n")
-    t = training(spec, analyze(spec, batch=3))
+    t = training(analyze(spec, batch=3))
     assert [x.gradient_sum_flops for x in t.layers] == [96, 0, 0]
     assert t.backward_flops == t.backward_input_flops + t.backward_weight_flops + 96
 
@@ -135,7 +135,7 @@ def test_in_place_relu_does_not_overwrite_a_kept_tensor() -> None:
     256 B (the conv keeps only the network input).  At inference the ReLU is
     in place."""
     spec = loads("input 2 x 4 x 4\nx = conv(2, 1) > sigmoid > relu\n")
-    assert training(spec, analyze(spec)).activation_bytes == 256
-    from archspec.liveness import liveness
+    assert training(analyze(spec)).activation_bytes == 256
+    from archspec.costs.memory import liveness
 
     assert [s.allocated_bytes for s in liveness(analyze(spec)).steps] == [128, 128, 0]

@@ -1,6 +1,6 @@
 """Figures are written as the reference table writes them (CONVENTIONS.md)."""
 
-from archspec.units import readable_flops, readable_memory
+from archspec.views.units import readable_flops, readable_memory
 
 
 def test_memory_units_divide_by_1024_and_round_to_no_decimals() -> None:

@@ -10,7 +10,7 @@ from reference import SPECS, table
 
 from archspec import analyze, load, loads
 from archspec.errors import ArchError
-from archspec.units import readable_flops, readable_memory
+from archspec.views.units import readable_flops, readable_memory
 
 # ---------------------------------------------------------------------------
 # (2) Exact parameter counts: plain arithmetic on the layer shapes of the

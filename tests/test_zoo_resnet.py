@@ -10,7 +10,7 @@ import pytest
 from reference import SPECS
 
 from archspec import analyze, load
-from archspec.engine import LayerCost
+from archspec.costs.engine import LayerCost
 
 # ---------------------------------------------------------------------------
 # (2) Exact parameter counts.  `count` is plain arithmetic on the layer shapes

@@ -10,15 +10,19 @@ import pytest
 from reference import SPECS, scaled
 
 from archspec import ArchError, analyze, load, loads
-from archspec.conventions import BURDEN, MACS, Site
-from archspec.layers.base import ShapeError
-from archspec.layers.segmentation import Crop, Deconv, Interp
+from archspec.kinds.conv import Deconv
+from archspec.kinds.segmentation import Crop, Interp
+from archspec.kinds.shape import ShapeError
 
 SCALES = (0.5, 1, 1.5, 2, 2.5, 3)
 
 
 def site(layer, inputs):  # type: ignore[no-untyped-def]
-    return Site(layer, tuple(inputs), layer.output_shape(list(inputs)))
+    return layer.site(list(inputs))
+
+
+def burden(s):  # type: ignore[no-untyped-def]
+    return s.layer.flops_under("burden")(s)
 
 
 @pytest.mark.parametrize("model", ["pascal-fcn16s", "pascal-fcn8s", "deeplab-vggvd-v2",
@@ -42,11 +46,11 @@ def test_deconv_4x4_stride_2_by_hand() -> None:
     # weights 21 in x 21 out x 4 x 4 = 7,056, no bias
     assert layer.parameters([(21, 12, 12)]) == {"weight": 7056}
     # in_elements x (kh kw out / groups) = 12*12*21 x 4*4*21 = 3,024 x 336
-    assert BURDEN.flops(s) == 1_016_064
-    assert MACS.flops(s) == 1_016_064
+    assert burden(s) == 1_016_064
+    assert s.layer.macs(s) == 1_016_064
     # with a bias, one addition per output element: + 26*26*21 = 14,196
     biased = Deconv(out=21, kernel=4, stride=2)
-    assert BURDEN.flops(site(biased, [(21, 12, 12)])) == 1_016_064 + 14_196
+    assert burden(site(biased, [(21, 12, 12)])) == 1_016_064 + 14_196
 
 
 def test_deconv_groups_and_pad() -> None:
@@ -55,7 +59,7 @@ def test_deconv_groups_and_pad() -> None:
     s = site(layer, [(8, 5, 5)])
     assert s.output == (8, 9, 9)
     assert layer.parameters([(8, 5, 5)]) == {"weight": 8 * 2 * 3 * 3}
-    assert BURDEN.flops(s) == 8 * 5 * 5 * 3 * 3 * 2  # in_elements x kh kw out/groups
+    assert burden(s) == 8 * 5 * 5 * 3 * 3 * 2  # in_elements x kh kw out/groups
 
 
 # ---- crop ------------------------------------------------------------------
@@ -64,7 +68,7 @@ def test_crop_takes_the_reference_size_and_costs_nothing() -> None:
     # FCN-32s: upscore 448x448x21 cropped to the 384x384 image at offset 19
     s = site(Crop(offset=19), [(21, 448, 448), (3, 384, 384)])
     assert s.output == (21, 384, 384)
-    assert BURDEN.flops(s) == 0
+    assert burden(s) == 0
     # the offset places the window, it never changes its size (vl_nncrop_wrapper
     # cuts min(offset, surplus) at the top/left, the rest at the bottom/right)
     assert Crop(offset=(200, 0)).output_shape([(21, 448, 448), (3, 384, 384)]) == (21, 384, 384)
@@ -85,8 +89,8 @@ def test_interp_zoom_8_of_65_gives_513() -> None:
     # vl_nninterp: n = (65 - 1) / 1 + 1 = 65; round(65 + 64 * 7) = 513
     s = site(Interp(zoom=8), [(21, 65, 65)])
     assert s.output == (21, 513, 513)
-    assert BURDEN.flops(s) == 4 * 513 * 513 * 21 == 22_106_196
-    assert MACS.flops(s) == 0
+    assert burden(s) == 4 * 513 * 513 * 21 == 22_106_196
+    assert s.layer.macs(s) == 0
 
 
 def test_interp_shrink_then_zoom_in_one_layer() -> None:

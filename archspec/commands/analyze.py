@@ -28,9 +28,9 @@ def analyze(
     plot: Annotated[Optional[Path], typer.Option(help="with --device: write a roofline plot (PNG, SVG, PDF; needs matplotlib)")] = None,
 ) -> None:
     """Per-layer shapes, parameters, feature memory and FLOPs of a spec."""
-    from ..engine import analyze as run
+    from ..costs.engine import analyze as run
     from ..errors import ArchError
-    from ..spec import load_graph
+    from ..graph.load import load_graph
     from ..views import render
 
     try:

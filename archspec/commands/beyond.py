@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..engine import Analysis
-    from ..graph import Graph
+    from ..costs.engine import Analysis
+    from ..graph.layer_graph import Graph
     from ..views.beyond import Beyond
 
 
@@ -27,16 +27,16 @@ class Optimizer(str, Enum):
 def beyond(graph: Graph, size: tuple[int, int] | None, batch: int, upto: str | None, dtype: str,
            convention: str, peak: bool, training: bool, optimizer: str, fit: str | None,
            device: str | None, plot: Path | None) -> tuple[Analysis, Beyond]:
-    from ..engine import analyze
+    from ..costs.engine import analyze
+    from ..costs.memory import liveness
     from ..errors import ArchError
-    from ..liveness import liveness
     from ..views.beyond import Beyond
 
     extras = Beyond()
     if plot is not None and device is None:
         raise ArchError("--plot draws the roofline: give a --device too")
     if fit is not None:
-        from ..training import fit_batch, parse_bytes
+        from ..costs.training import fit_batch, parse_bytes
 
         extras.fit_budget = parse_bytes(fit)
         batch, _ = fit_batch(graph, extras.fit_budget, size, upto, dtype, convention, optimizer)
@@ -45,13 +45,14 @@ def beyond(graph: Graph, size: tuple[int, int] | None, batch: int, upto: str | N
     if peak:
         extras.liveness = liveness(result)
     if training:
-        from ..training import training as train
+        from ..costs.training import training as train
 
-        extras.training = train(graph, result, optimizer)
+        extras.training = train(result, optimizer)
     if device is not None:
-        from ..roofline import plot_roofline, roofline
+        from ..costs.roofline import roofline
+        from ..views.roofline_plot import plot_roofline
 
-        extras.roofline = roofline(graph, result, device)
+        extras.roofline = roofline(result, device)
         if plot is not None:
             plot_roofline(extras.roofline, plot, f"{result.model}: {extras.roofline.device.title}, "
                                                  f"{dtype}, batch {batch}")

@@ -25,9 +25,10 @@ def diff(
     changed: shapes, strides, parameters, FLOPs and feature memory, with totals."""
     import json
 
-    from ..diff import diff_specs, render_json, render_text
+    from ..costs.diff import diff_specs
     from ..errors import ArchError
-    from ..spec import load_graph
+    from ..graph.load import load_graph
+    from ..views.diff import render_json, render_text
 
     try:
         if format not in ("text", "json"):

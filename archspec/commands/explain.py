@@ -29,7 +29,7 @@ def explain(
     """Each layer's arithmetic with the numbers substituted (output size, parameters, FLOPs,
     MACs, feature memory) and where the FLOPs go; or, with --formula, closed-form totals."""
     from ..errors import ArchError
-    from ..spec import load_graph
+    from ..graph.load import load_graph
 
     try:
         if format not in ("text", "json"):
@@ -37,18 +37,20 @@ def explain(
         graph = load_graph(spec, parse_overrides(set_))
         name = graph.metadata.model or spec.stem
         if formula:
-            from ..closed_form import closed_form, render_json, render_text
+            from ..costs.closed_form import closed_form
+            from ..views.closed_form import render_json, render_text
 
             cf = closed_form(graph, upto, dtype.value, convention)
             text = (json.dumps(render_json(cf, name), indent=1) + "\n" if format == "json"
                     else render_text(cf, name))
         else:
-            from .. import explain as explaining
+            from ..costs import explain as explaining
+            from ..views import explain as explain_view
 
             result = explaining.explain(graph, parse_size(size), batch, upto, dtype.value,
                                         convention, layer)
-            text = (json.dumps(explaining.render_json(result), indent=1) + "\n" if format == "json"
-                    else explaining.render_text(result, subtotals))
+            text = (json.dumps(explain_view.render_json(result), indent=1) + "\n" if format == "json"
+                    else explain_view.render_text(result, subtotals))
     except ArchError as exc:
         fail(exc)
     typer.echo(text, nl=False)

@@ -7,7 +7,7 @@ import typer
 
 def kinds() -> None:
     """List the layer kinds the language knows, with their positional arguments."""
-    from ..layers import REGISTRY
+    from ..kinds import REGISTRY
 
     for name in sorted(REGISTRY):
         cls = REGISTRY[name]

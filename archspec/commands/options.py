@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from enum import Enum
 from typing import Any, NoReturn
 
@@ -74,7 +75,77 @@ def parse_literal(text: str) -> Any:
     return text.strip('"')
 
 
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    """`224`, `600x850`, `112:672:32` (start:stop[:step], stop included), or a
+    comma-separated list of these."""
+    sizes: list[tuple[int, int]] = []
+    for item in text.replace(" ", "").lower().split(","):
+        try:
+            if ":" in item:
+                parts = [int(p) for p in item.split(":")]
+                if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
+                    raise ValueError
+                start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
+                sizes.extend((s, s) for s in range(start, stop + 1, step))
+            elif "x" in item:
+                h, w = (int(p) for p in item.split("x"))
+                sizes.append((h, w))
+            else:
+                sizes.append((int(item), int(item)))
+        except ValueError:
+            raise _error(f"--size {text!r}: expected sides (224), HxW (600x850) or "
+                            "ranges start:stop:step (112:672:32), comma-separated") from None
+    if not sizes:
+        raise _error(f"--size {text!r} gives no sizes")
+    from ..limits import MAX_SIDE
+
+    if any(not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE) for h, w in sizes):
+        raise _error(f"--size {text!r}: sides must be between 1 and {MAX_SIDE}")
+    return sizes
+
+
+def parse_batches(text: str | None) -> list[int]:
+    if text is None:
+        return [1]
+    try:
+        batches = [int(b) for b in text.split(",")]
+    except ValueError:
+        raise _error(f"--batch {text!r}: expected whole numbers, comma-separated") from None
+    if not batches or any(b < 1 for b in batches):
+        raise _error(f"--batch {text!r}: batches must be at least 1")
+    return batches
+
+
+def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
+    """`--set width=1,1.5,2 --set depth=1,2`: every combination."""
+    names: list[str] = []
+    choices: list[list[Any]] = []
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier() or not text.strip():
+            raise _error(f"--set {item!r}: expected NAME=VALUE[,VALUE...]")
+        names.append(name)
+        choices.append([parse_literal(v.strip()) for v in text.split(",")])
+    return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
+
+
+def _error(message: str) -> Exception:
+    from ..errors import ArchError
+
+    return ArchError(message)
+
+
+# The API's argument names, as the command line spells them.
+OPTIONS = {"upto": "--upto", "overrides": "--set", "memory": "--fit", "size": "--size", "batch": "--batch",
+           "dtype": "--dtype", "convention": "--convention", "optimizer": "--optimizer", "device": "--device"}
+
+
 def fail(exc: BaseException) -> NoReturn:
-    """Print a user error (an ArchError renders itself) and exit with code 2."""
+    """Print a user error (an ArchError renders itself, naming the option it
+    is about as the command line spells it) and exit with code 2."""
+    argument = getattr(exc, "argument", None)
+    if argument in OPTIONS:
+        exc.argument = OPTIONS[argument]  # type: ignore[attr-defined]
     typer.echo(str(exc), err=True)
     raise typer.Exit(2)

@@ -11,7 +11,7 @@ import typer
 from .options import fail
 
 if TYPE_CHECKING:
-    from ..table import TableRow
+    from ..costs.model_table import TableRow
 
 CHART_NAME = "accuracy-vs-flops.png"
 
@@ -43,12 +43,12 @@ def report(
     readme: Annotated[Path | None, typer.Option(help="also rewrite the model table between this README's markers")] = None,
 ) -> None:
     """Write reports/<model>.md (the reference report's layout) and its profile figure for each model."""
+    from ..costs.model_table import model_specs, table_row
+    from ..costs.report import compute_report
     from ..errors import ArchError
-    from ..progress import progress
-    from ..report import compute_report
-    from ..spec import load_graph
-    from ..table import model_specs, table_row
+    from ..graph.load import load_graph
     from ..views.report_markdown import PLOT_HINT, render_report_markdown
+    from .progress import progress
 
     try:
         chosen_scales = parse_scales(scales)
@@ -105,9 +105,9 @@ def report(
 
 def _rows_of_folders(folders: set[Path], done: dict[Path, TableRow]) -> dict[Path, TableRow]:
     """Table rows of every model spec in `folders`, reusing those already computed."""
+    from ..costs.model_table import model_specs, table_row
     from ..errors import ArchError
-    from ..spec import load_graph
-    from ..table import model_specs, table_row
+    from ..graph.load import load_graph
 
     rows = dict(done)
     for path in model_specs(sorted(folders)):

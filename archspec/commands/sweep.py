@@ -28,10 +28,10 @@ def sweep(
     figure equals `archspec analyze` at that point.  Sizes at which the network does not
     run (a layer's output would be empty, or branches that meet disagree in size) come
     back as rows with an error and no figures; the rest of the grid is still evaluated."""
+    from ..costs.sweep import sweep as run
     from ..errors import ArchError
-    from ..sweep import parse_batches, parse_set_grid, parse_sizes
-    from ..sweep import sweep as run
-    from ..sweep_views import render_rows
+    from ..views.sweep import render_rows
+    from .options import parse_batches, parse_set_grid, parse_sizes
 
     try:
         if format not in ("table", "csv", "json"):
@@ -40,7 +40,7 @@ def sweep(
                    upto, dtype.value, convention)
         text = render_rows(rows, format)
         if plot is not None:
-            from ..sweep_views import plot_rows
+            from ..views.sweep import plot_rows
 
             plot_rows(rows, plot, spec.stem)
     except ArchError as exc:

@@ -24,11 +24,11 @@ def table(
     readme: Annotated[Path | None, typer.Option(help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
 ) -> None:
     """The model table (param mem, feat. mem, FLOPs, src, error) of every model spec, grouped by task."""
+    from ..costs.model_table import model_specs, table_row
     from ..errors import ArchError
-    from ..progress import progress
-    from ..spec import load_graph
-    from ..table import model_specs, table_row
+    from ..graph.load import load_graph
     from ..views import model_table
+    from .progress import progress
 
     if not spec_dir.is_dir():
         fail(ArchError(f"{spec_dir} is not a folder of specs"))

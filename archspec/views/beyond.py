@@ -10,12 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..engine import Analysis
-from ..liveness import Liveness
-from ..roofline import Roofline
-from ..training import Training
-from ..units import readable_flops, readable_memory
+from ..costs.engine import Analysis
+from ..costs.memory import Liveness
+from ..costs.roofline import Roofline
+from ..costs.training import Training
 from . import render
+from .units import readable_flops, readable_memory
 
 
 @dataclass(slots=True)
@@ -115,7 +115,7 @@ def _layer_fields(b: Beyond) -> list[dict[str, Any]]:
 
 
 def beyond_dict(a: Analysis, b: Beyond) -> dict[str, Any]:
-    from .json_view import analysis_dict
+    from .analysis_json import analysis_dict
 
     d = analysis_dict(a)
     if b.liveness:
@@ -144,7 +144,7 @@ def beyond_dict(a: Analysis, b: Beyond) -> dict[str, Any]:
 
 
 def _csv(a: Analysis, b: Beyond) -> str:
-    from .csv_view import render_csv
+    from .analysis_csv import render_csv
 
     base = list(csv.reader(io.StringIO(render_csv(a))))
     extras = _layer_fields(b)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..engine import LayerCost
-from ..report import ModelReport
-from ..units import MEMORY_UNITS, readable_flops, readable_memory
+from ..costs.engine import LayerCost
+from ..costs.report import ModelReport
+from .units import MEMORY_UNITS, readable_flops, readable_memory
 
 FLOP_UNITS = ("", "K", "M", "G", "T", "P", "E")
 PANELS = (  # (title, LayerCost field, colour): the reference's blue, red and magenta, opaque

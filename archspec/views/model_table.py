@@ -8,9 +8,9 @@ import io
 import json
 from itertools import groupby
 
+from ..costs.model_table import TableRow, ordered
 from ..errors import ArchError
-from ..table import TableRow, ordered
-from ..units import readable_flops, readable_memory
+from .units import readable_flops, readable_memory
 
 START_MARKER = "<!-- model-table:start -->"
 END_MARKER = "<!-- model-table:end -->"

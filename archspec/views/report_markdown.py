@@ -4,8 +4,8 @@ including its trailing spaces -- so reports read like the originals."""
 
 from __future__ import annotations
 
-from ..report import ModelReport
-from ..units import readable_flops, readable_memory
+from ..costs.report import ModelReport
+from .units import readable_flops, readable_memory
 
 PLOT_HINT = "pip install 'archspec[plot]'"
 

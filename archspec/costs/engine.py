@@ -1,0 +1,167 @@
+"""The analytic engine: one pass over the graph in execution order computes,
+per layer, output shape, parameters, buffers, FLOPs, MACs and feature memory.
+
+Nothing here runs a network; every figure is a layer kind's own formula
+evaluated on shapes.  Views (table, JSON, reports) only format an
+`Analysis`; they never recompute.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from math import prod
+
+from ..errors import ArchError
+from ..gc_pause import gc_paused
+from ..graph.layer_graph import Graph
+from ..graph.shapes import infer_shapes
+from ..kinds import Layer, Shape
+from ..kinds.conventions import Convention, get_convention
+from ..kinds.site import Site
+from ..limits import MAX_SIDE
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+
+
+@dataclass(slots=True)
+class LayerCost:
+    """One layer's figures, with the layer and the shapes they were computed at."""
+
+    name: str
+    kind: str
+    inputs: list[str]
+    output_shape: Shape
+    params: int
+    buffers: int
+    flops: int
+    macs: int
+    feature_bytes: int
+    param_bytes: int
+    path: str
+    line: int
+    layer: Layer
+    input_shapes: tuple[Shape, ...]
+    node: int  # the graph node it belongs to
+
+    @property
+    def site(self) -> Site:
+        return Site(self.layer, self.input_shapes, self.output_shape)
+
+
+@dataclass(slots=True)
+class Totals:
+    params: int = 0
+    buffers: int = 0
+    param_bytes: int = 0
+    feature_bytes: int = 0
+    flops: int = 0
+    macs: int = 0
+    output_shape: Shape = (0, 0, 0)
+
+
+@dataclass(slots=True)
+class Analysis:
+    model: str
+    input_shape: Shape
+    batch: int
+    convention: str
+    dtype: str
+    layers: list[LayerCost] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+    input_shapes: dict[str, Shape] = field(default_factory=dict)  # every network input at this size
+
+
+def check_dtype(dtype: str) -> int:
+    """Bytes per element of a dtype, or an error naming the known ones."""
+    if dtype not in DTYPE_BYTES:
+        raise ArchError(f"unknown dtype '{dtype}'; known: {', '.join(DTYPE_BYTES)}")
+    return DTYPE_BYTES[dtype]
+
+
+def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
+    """The nodes an analysis covers: everything, or `upto` and its ancestors."""
+    if not graph.input_ids:
+        raise ArchError("the spec declares no input (add a line like `input 3 x 224 x 224`)")
+    if upto is None:
+        return list(range(len(graph.nodes)))
+    if not upto.strip():
+        raise ArchError("give a layer name", argument="upto")
+    nodes = graph.ancestors(graph.find(upto))
+    if graph.nodes[nodes[-1]].layer is None:
+        raise ArchError(f"'{upto}' is an input, not a layer")
+    return nodes
+
+
+def check_size(size: tuple[int, int] | None) -> None:
+    if size is not None and not (1 <= size[0] <= MAX_SIDE and 1 <= size[1] <= MAX_SIDE):
+        raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
+
+
+def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, int, int]:
+    """A layer's parameters, buffers, FLOPs under `convention` and MACs at one site."""
+    return (sum(f(site) for f in layer.learnable().values()),
+            sum(f(site) for f in layer.buffers().values()),
+            layer.flops_under(convention.name)(site), layer.macs(site))
+
+
+def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
+            upto: str | None = None, dtype: str = "float32",
+            convention: str | Convention = "burden") -> Analysis:
+    """Cost of one forward pass of `batch` images at `size` (default: the
+    spec's own input size), up to and including layer `upto` if given."""
+    rules = get_convention(convention) if isinstance(convention, str) else convention
+    width = check_dtype(dtype)
+    if batch < 1:
+        raise ArchError(f"batch must be at least 1, got {batch}")
+    check_size(size)
+    nodes = analysed_nodes(graph, upto)
+    shapes = infer_shapes(graph, size, nodes)
+    first_input = shapes[graph.input_ids[0]]
+    assert first_input is not None
+    result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype)
+    for i in graph.input_ids:
+        result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
+    readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
+    with gc_paused():
+        _cost_layers(graph, nodes, shapes, readers, rules, width, result)
+    return result
+
+
+def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], readers: Counter[int],
+                 rules: Convention, width: int, result: Analysis) -> None:
+    """One LayerCost per layer of `nodes`, accumulated into `result.totals`."""
+    totals, batch = result.totals, result.batch
+    # Repeated units share their layer objects (the expander caches them), so a
+    # layer met again on the same input shapes costs the same: price it once.
+    seen: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int]] = {}
+    for i in nodes:
+        node = graph.nodes[i]
+        layer = node.layer
+        if layer is None:
+            continue
+        ins: tuple[Shape, ...] = tuple(shapes[j] for j in node.inputs)  # type: ignore[misc]
+        out = shapes[i]
+        assert out is not None
+        key = (id(layer), ins)
+        if key not in seen:
+            seen[key] = priced(layer, Site(layer, ins, out), rules)
+        params, buffers, flops, macs = seen[key]
+        flops *= batch
+        macs *= batch
+        # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
+        # its input only when no other layer reads that input
+        in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
+        kept = 0 if in_place else layer.feature_arrays
+        feature = kept * prod(out) * width * batch
+        cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
+                         params, buffers, flops, macs, feature, (params + buffers) * width,
+                         node.location.path, node.location.line, layer, ins, i)
+        result.layers.append(cost)
+        totals.params += params
+        totals.buffers += buffers
+        totals.flops += flops
+        totals.macs += macs
+        totals.feature_bytes += feature
+        totals.output_shape = out
+    totals.param_bytes = (totals.params + totals.buffers) * width

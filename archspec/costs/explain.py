@@ -1,0 +1,129 @@
+"""Every figure of an analysis written out as arithmetic a student can redo by hand.
+
+Nothing here computes a figure of its own: shapes, parameters and costs come
+from the engine's `Analysis`; each line is the layer kind's own formula
+(kinds/formula.py) written out with the layer's numbers, so what is written
+is what was computed.  Rendering is in views/explain.py.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from math import prod
+
+from ..errors import ArchError
+from ..graph.layer_graph import Graph
+from ..kinds import Shape, show
+from ..kinds.conventions import Convention, get_convention
+from ..kinds.formula import Formula, Term
+from ..kinds.shape import dims
+from ..kinds.site import Site
+from .engine import DTYPE_BYTES, Analysis, LayerCost, analyze
+
+
+def number(n: int) -> str:
+    return f"{n:,}"
+
+
+def array_text(name: str, formula: Formula, site: Site) -> str:
+    """`weight 64·3·7·7 = 9,408`, `scale C = 64`, or `bias 1`."""
+    value = formula(site)
+    numbers = formula.substituted(site)
+    notes = formula.notes(site)
+    if notes:
+        numbers += " (" + "; ".join(notes) + ")"
+    if numbers != str(value):
+        return f"{name} {numbers} = {number(value)}"
+    if isinstance(formula, Term) and formula.written() != str(value):
+        return f"{name} {formula.written()} = {number(value)}"
+    return f"{name} {number(value)}"
+
+
+def flop_line(formula: Formula, convention: Convention, site: Site, batch: int) -> tuple[str, int]:
+    """`formula = numbers = value` for one layer, and the value of the formula."""
+    value = formula(site)
+    reason = formula.uncounted(site)
+    if reason is not None:
+        return f"0 (not counted by {convention.name}: {reason})", 0
+    written, numbers = formula.written(), formula.substituted(site)
+    # a formula that is a single number already shows its value: do not repeat it
+    shown = number(value) if numbers.strip() == number(value) else f"{numbers} = {number(value)}"
+    line = f"{written} = {shown}" if written != numbers else shown
+    if batch > 1:
+        line += f"; × batch {batch} = {number(value * batch)}"
+    return line, value
+
+
+@dataclass
+class LayerExplanation:
+    cost: LayerCost
+    inputs: list[Shape]
+    lines: list[tuple[str, str]]  # (label, text)
+    formula_value: int  # the written formula's value, one image (must equal the engine's)
+
+
+@dataclass
+class Explanation:
+    analysis: Analysis
+    layers: list[LayerExplanation] = field(default_factory=list)
+    by_category: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_stage: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def explain(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
+            upto: str | None = None, dtype: str = "float32", convention: str = "burden",
+            layer: str | None = None) -> Explanation:
+    analysis = analyze(graph, size, batch, upto, dtype, convention)
+    rules = get_convention(convention)
+    wanted = graph.nodes[graph.find(layer)].name if layer else None
+    if layer and not any(c.name == wanted for c in analysis.layers):
+        raise ArchError(f"'{layer}' is an input or lies beyond the analysed layers: it has no figures to explain")
+    result = Explanation(analysis)
+    width = DTYPE_BYTES[dtype]
+    for cost in analysis.layers:
+        group = {"flops": cost.flops, "params": cost.params + cost.buffers,
+                 "feature_bytes": cost.feature_bytes, "macs": cost.macs, "layers": 1}
+        for table, key in ((result.by_category, cost.layer.category), (result.by_kind, cost.kind),
+                           (result.by_stage, cost.name.split(".")[0])):
+            entry = table.setdefault(key, defaultdict(int))
+            for k, v in group.items():
+                entry[k] += v
+        if wanted is not None and cost.name != wanted:
+            continue
+        result.layers.append(explain_layer(cost, rules, batch, width))
+    return result
+
+
+def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) -> LayerExplanation:
+    layer, site, inputs = cost.layer, cost.site, list(cost.input_shapes)
+    lines: list[tuple[str, str]] = [
+        ("shape", f"{' + '.join(show(s) for s in inputs)} → {show(cost.output_shape)}")]
+    for text in layer.size_lines(inputs, cost.output_shape):
+        label = "height" if text.startswith("H' = ") and "W'" not in text else \
+            "width" if text.startswith("W' = ") else "output"
+        lines.append((label, text))
+    params = [array_text(name, f, site) for name, f in layer.learnable().items()]
+    if params:
+        lines.append(("params", "; ".join(params) + (f"; total {number(cost.params)}" if len(params) > 1 else "")))
+    buffers = [array_text(name, f, site) for name, f in layer.buffers().items()]
+    if buffers:
+        lines.append(("buffers", "; ".join(buffers)))
+    flop_text, formula_value = flop_line(layer.flops_under(rules.name), rules, site, batch)
+    lines.append(("FLOPs", flop_text))
+    if cost.macs:
+        macs = layer.macs(site)
+        text = f"{layer.macs.substituted(site)} = {number(macs)}"
+        if batch > 1:
+            text += f"; × batch {batch} = {number(macs * batch)}"
+        lines.append(("MACs", text))
+    if cost.feature_bytes:
+        kept = cost.feature_bytes // (prod(cost.output_shape) * width * batch)
+        times = f" × {kept} arrays" if kept > 1 else ""
+        batch_text = f" × batch {batch}" if batch > 1 else ""
+        lines.append(("features", (f"{dims(cost.output_shape)}{times} × {width} B{batch_text} = "
+                      f"{number(cost.feature_bytes)} B")))
+    elif layer.inplace:
+        lines.append(("features", "0 B (in place: it overwrites its input)"))
+    return LayerExplanation(cost, inputs, lines, formula_value)

@@ -1,0 +1,267 @@
+"""Costs over a grid of input sizes, batches and parameter values, vectorised.
+
+Shapes come from the `SideModel` (every side as an exact function of the
+input size); parameters, FLOPs and MACs come from the layers' own methods and
+the convention's rules, called once per layer on numpy arrays holding the
+value at every grid point.  A rule that cannot take arrays (one that
+branches on a shape) is evaluated point by point instead, so the figures are
+always the engine's own.
+
+Sizes at which the network does not run (some layer's output would be empty,
+or branches that meet disagree in size) are not an error of the sweep: they
+come back as rows with `error` set and no figures, and the rest of the grid
+is still reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import prod
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArchError
+from ..graph.layer_graph import Graph
+from ..graph.shapes import NOT_VECTORISED, guarded, works
+from ..graph.sides import SideModel, build_side_model
+from ..kinds import Layer
+from ..kinds.conventions import Convention, get_convention
+from ..kinds.site import Site
+from ..limits import MAX_POINTS
+from .engine import analysed_nodes, analyze, check_dtype
+
+QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
+EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
+
+
+_MODELS: dict[tuple[int, str | None], tuple[Graph, SideModel]] = {}
+
+
+def side_model(graph: Graph, upto: str | None = None) -> SideModel:
+    """The graph's side model, remembered for the last few graphs (a loaded
+    graph is not changed afterwards; the graph is kept so its id stays unique)."""
+    key = (id(graph), upto)
+    if key not in _MODELS or _MODELS[key][0] is not graph:
+        if len(_MODELS) >= 16:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = (graph, build_side_model(graph, analysed_nodes(graph, upto)))
+    return _MODELS[key][1]
+
+
+@dataclass
+class GridCosts:
+    """Totals of one image (batch 1) at P sizes; `layers` per layer if asked."""
+
+    heights: np.ndarray
+    widths: np.ndarray
+    totals: dict[str, np.ndarray]
+    layers: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+
+def _as_points(value: Any, points: int, dtype: Any) -> np.ndarray:
+    array = np.asarray(value, dtype=dtype)
+    return np.broadcast_to(array, (points,)) if array.shape != (points,) else array
+
+
+def _pointwise(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int) -> np.ndarray:
+    """Evaluate function(inputs, output) at each point with plain ints."""
+    values = []
+    for p in range(points):
+        ins = [tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in s) for s in inputs]
+        out = tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in output)
+        values.append(function(ins, out))
+    return np.array(values, dtype=object)
+
+
+def kept_arrays(graph: Graph, nodes: list[int]) -> dict[int, int]:
+    """How many output-sized arrays each layer's feature memory counts, as the
+    engine decides it: its kind's count, or 0 for a layer that writes over an
+    input no other layer reads."""
+    readers: dict[int, int] = {}
+    for i in nodes:
+        for j in graph.nodes[i].inputs:
+            readers[j] = readers.get(j, 0) + 1
+    kept = {}
+    for i in nodes:
+        layer = graph.nodes[i].layer
+        if layer is not None:
+            in_place = layer.storage.inference == "in place" and readers[graph.nodes[i].inputs[0]] == 1
+            kept[i] = 0 if in_place else layer.feature_arrays
+    return kept
+
+
+def _evaluate(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int,
+              dtype: Any) -> np.ndarray:
+    try:
+        with np.errstate(all="raise"):
+            value = function([guarded(s) for s in inputs], guarded(output))
+        return _as_points(np.asarray(value).view(np.ndarray), points, dtype)
+    except NOT_VECTORISED:
+        # a rule that branches differently at different sizes: one point at a time
+        return _pointwise(function, inputs, output, points).astype(dtype)
+
+
+def _channels(graph: Graph, index: int, inputs: list[tuple[Any, ...]], points: int) -> np.ndarray:
+    """A size-dependent channel count (after flatten): the layer's own rule at
+    each distinct input shape."""
+    layer = graph.nodes[index].layer
+    assert layer is not None
+    columns = [np.broadcast_to(np.asarray(v, dtype=np.int64), (points,)) for s in inputs for v in s]
+    table = np.stack(columns, axis=1)
+    unique, inverse = np.unique(table, axis=0, return_inverse=True)
+    channels = []
+    for row in unique:
+        values = [int(v) for v in row]
+        shapes = [tuple(values[3 * k:3 * k + 3]) for k in range(len(inputs))]
+        channels.append(layer.output_shape(shapes)[0])  # type: ignore[arg-type]
+    return np.asarray(channels, dtype=np.int64)[inverse.reshape(-1)]
+
+
+def _at_site(layer: Layer, formula: Any) -> Any:
+    return lambda ins, o: formula(Site(layer, tuple(ins), o))
+
+
+def _summed(layer: Layer, arrays: dict[str, Any]) -> Any:
+    return lambda ins, o: sum(f(Site(layer, tuple(ins), o)) for f in arrays.values())
+
+
+def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
+               dtype: str = "float32", convention: str | Convention = "burden",
+               per_layer: bool = False) -> GridCosts:
+    """Totals at every (height, width) pair; sizes must all be working sizes."""
+    rules = get_convention(convention) if isinstance(convention, str) else convention
+    width_bytes = check_dtype(dtype)
+    model = side_model(graph, upto)
+    hs = np.asarray(heights, dtype=np.int64).reshape(-1)
+    ws = np.asarray(widths, dtype=np.int64).reshape(-1)
+    points = len(hs)
+    big = points and int(hs.max()) * int(ws.max()) > EXACT_LIMIT
+    number: Any = object if big else np.int64
+    node_h, node_w = model.sides(hs, ws)
+    if big:
+        node_h, node_w = node_h.astype(object), node_w.astype(object)
+    kept = kept_arrays(graph, model.nodes)
+    shapes: dict[int, tuple[Any, ...]] = {}
+    totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
+    layers: dict[str, dict[str, np.ndarray]] = {}
+    for k, i in enumerate(model.nodes):
+        node = graph.nodes[i]
+        h = node_h[k] if not model.fixed_side[k, 0] else int(node_h[k][0]) if points else 0
+        w = node_w[k] if not model.fixed_side[k, 1] else int(node_w[k][0]) if points else 0
+        layer = node.layer
+        inputs = [shapes[j] for j in node.inputs]
+        c: Any = model.channels[k]
+        if c is None:
+            c = _channels(graph, i, inputs, points)
+        shapes[i] = (c, h, w)
+        if layer is None:
+            continue
+        out = shapes[i]
+        def at_points(rule: Any) -> np.ndarray:
+            return _evaluate(rule, inputs, out, points, number)  # noqa: B023  (called at once)
+
+        params = at_points(_summed(layer, layer.learnable()))
+        buffers = at_points(_summed(layer, layer.buffers()))
+        flops = at_points(_at_site(layer, layer.flops_under(rules.name)))
+        macs = at_points(_at_site(layer, layer.macs))
+        arrays = kept[i]
+        if arrays == 0:
+            feature = np.zeros(points, dtype=number)
+        else:
+            feature = at_points(lambda ins, o, arrays=arrays: arrays * prod(o) * width_bytes)
+        for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
+                            ("macs", macs), ("feature_bytes", feature)):
+            totals[name] = totals[name] + value
+        if per_layer:
+            layers[node.name] = {"params": params, "buffers": buffers, "flops": flops,
+                                 "macs": macs, "feature_bytes": feature}
+    totals["param_bytes"] = (totals["params"] + totals["buffers"]) * width_bytes
+    return GridCosts(hs, ws, totals, layers)
+
+
+# --- the sweep command's grid ---------------------------------------------------------
+
+@dataclass
+class SweepRow:
+    values: dict[str, Any]  # the --set values of this row
+    height: int
+    width: int
+    batch: int
+    figures: dict[str, int] | None  # None: the network does not run at this size
+    error: str | None = None
+
+
+CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per array
+
+
+def _chunked_totals(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | None,
+                    dtype: str, convention: str) -> dict[str, np.ndarray]:
+    parts = [grid_costs(graph, hs[i:i + CHUNK], ws[i:i + CHUNK], upto, dtype, convention).totals
+             for i in range(0, max(len(hs), 1), CHUNK)]
+    return {q: np.concatenate([part[q] for part in parts]) for q in QUANTITIES}
+
+
+def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
+                upto: str | None = None, dtype: str = "float32", convention: str = "burden",
+                values: dict[str, Any] | None = None) -> list[SweepRow]:
+    """Rows for one graph: every size x batch.  Sizes the side model covers
+    are evaluated together; the rest (below the size from which the model
+    holds, or every size of a network with no per-axis model) one at a time
+    by the engine itself."""
+    nodes = analysed_nodes(graph, upto)  # user errors (an unknown --upto) surface here
+    try:
+        model: SideModel | None = side_model(graph, upto)
+    except ArchError:
+        model = None
+    hs = np.array([h for h, _ in sizes], dtype=np.int64)
+    ws = np.array([w for _, w in sizes], dtype=np.int64)
+    fast = model.works(hs, ws, graph) if model else np.zeros(len(sizes), dtype=bool)
+    totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention) if fast.any() else {}
+    position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
+    rows = []
+    for p, (h, w) in enumerate(sizes):
+        one: dict[str, int] | None
+        error: str | None = None
+        if p in position:
+            one = {q: int(totals[q][position[p]]) for q in QUANTITIES}
+        else:
+            one, error = _engine_figures(graph, nodes, model, (h, w), upto, dtype, convention)
+        for batch in batches:
+            figures = None
+            if one is not None:
+                figures = dict(one)
+                for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
+                    figures[q] *= batch
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error))
+    return rows
+
+
+def _engine_figures(graph: Graph, nodes: list[int], model: SideModel | None, size: tuple[int, int],
+                    upto: str | None, dtype: str, convention: str) -> tuple[dict[str, int] | None, str | None]:
+    """One size the model does not cover: the engine's figures, or why it does not run."""
+    maybe = model is None or (size[0] < model.min_size[0] or size[1] < model.min_size[1])
+    if not maybe or not works(graph, nodes, size):
+        reason = model.failure(*size) if model else "the network does not run at this size"
+        if model is not None and maybe:
+            reason = f"input too small: some layer's output is empty at {size[0]} x {size[1]}"
+        return None, reason
+    totals = analyze(graph, size, 1, upto, dtype, convention).totals
+    figures = {q: getattr(totals, q) for q in QUANTITIES}
+    return figures, None
+
+
+def sweep(path: str, sizes: list[tuple[int, int]], batches: list[int],
+          set_grid: list[dict[str, Any]], upto: str | None = None, dtype: str = "float32",
+          convention: str = "burden") -> list[SweepRow]:
+    from ..graph.load import load_graph
+
+    points = len(sizes) * len(batches) * max(len(set_grid), 1)
+    if points > MAX_POINTS:
+        raise ArchError(f"the grid has {points:,} points (sizes x batches x parameter values); "
+                        f"at most {MAX_POINTS:,} are swept at once")
+    rows: list[SweepRow] = []
+    for values in set_grid or [{}]:
+        graph = load_graph(path, values)
+        rows.extend(sweep_graph(graph, sizes, batches, upto, dtype, convention, values))
+    return rows

@@ -1,0 +1,385 @@
+"""Syntax tree -> flat layer graph.
+
+Evaluation is eager and single-pass: statements run in order, and applying a
+chain to a tensor appends its layers to the graph at once.  Blocks are called
+like layers; repetition and conditionals are resolved here, so the graph the
+engine sees has no blocks, no repeats and no expressions left.
+
+Naming (every layer gets a stable, hierarchical name):
+* `x = conv(...)`           one layer: it is named `x`;
+* `x = conv > bn > relu`    several: `x.conv`, `x.bn`, `x.relu`; a kind that
+                            occurs more than once is numbered (`x.conv1`, `x.conv2`);
+* a bare chain inside a block is named directly under the block instance;
+* `step as name`            an explicit name, relative to the enclosing block;
+* a block instance prefixes its layers: `res2.bottleneck1.main.conv1`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from ..errors import ArchError, Location, suggest
+from ..kinds import REGISTRY, Layer, Shape, ShapeError
+from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS
+from ..syntax import tree as ast
+from .evaluate import Evaluator
+from .layer_graph import Graph, Metadata, Node
+from .shapes import infer_shapes, shape_error
+from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, Step, Tensor, describe
+
+_ROOMY = 1 << 16  # a side big enough for any layer, to learn channel counts past a too-small input
+
+
+class ModuleLoader(Protocol):
+    def load_import(self, target: str, importer: ast.Module, pos: ast.Pos) -> ast.Module: ...
+
+    def entered(self, module: ast.Module) -> AbstractContextManager[None]: ...
+
+
+class Expander(Evaluator):
+    """Runs statements in order; applying a chain to a tensor makes its layers."""
+
+    def __init__(self, graph: Graph, loader: ModuleLoader, overrides: dict[str, Any]) -> None:
+        self.graph = graph
+        self.loader = loader
+        self.overrides = dict(overrides)
+        self.blocks: dict[str, Block] = {}
+        self.globals: dict[str, Any] = {}  # top-level values and params, visible in blocks
+        self.call_stack: list[str] = []
+        self.prefixes: set[str] = set()
+        self.imported: set[str] = set()
+        self.block_sizes: dict[str, int] = {}
+        self.too_small_at_reference = False
+        self._layer_cache: dict[tuple[Any, ...], Layer] = {}
+
+    # ---- program ------------------------------------------------------
+    def run_main(self, module: ast.Module) -> None:
+        self.graph.sources[module.path] = module.source
+        self.imported.add(module.path)
+        scope = Scope("", module, None, None, top=True)
+        meta: dict[str, Any] = {}
+        for stmt in module.statements:
+            self.run_statement(stmt, scope, meta)
+        if self.too_small_at_reference:
+            infer_shapes(self.graph, None)  # raises, naming the layer and the smallest size that works
+        unknown = set(self.overrides) - set(self.graph.params)
+        if unknown:
+            name = sorted(unknown)[0]
+            known = ", ".join(self.graph.params) or "none"
+            raise ArchError(f"the spec has no parameter '{name}' (its parameters: {known})",
+                            hint=suggest(name, self.graph.params), argument="overrides")
+        try:
+            self.graph.metadata = Metadata(**meta)
+        except ValidationError as exc:
+            raise ArchError(f"bad metadata: {exc.errors()[0]['msg']}", module.location(ast.Pos(1, 1))) from None
+
+    def run_library(self, module: ast.Module) -> None:
+        self.graph.sources[module.path] = module.source
+        scope = Scope("", module, None, None, top=True)
+        for stmt in module.statements:
+            if isinstance(stmt, (ast.BlockDef, ast.ImportDecl)) or (
+                    isinstance(stmt, ast.Assign) and not self._is_chain(stmt.value, scope)):
+                self.run_statement(stmt, scope, {})
+            else:
+                raise self.error("an imported file may only define blocks, values and imports",
+                                 module, stmt.pos)
+
+    def _is_chain(self, expr: ast.Expr, scope: Scope) -> bool:
+        value = self.evaluate(expr, scope)
+        return isinstance(value, (Pipe, Tensor))
+
+    def run_statement(self, stmt: ast.Statement, scope: Scope, meta: dict[str, Any]) -> None:
+        module = scope.module
+        if isinstance(stmt, ast.ModelDecl):
+            meta["model"] = stmt.name
+        elif isinstance(stmt, ast.MetaDecl):
+            self.run_meta(stmt, scope, meta)
+        elif isinstance(stmt, ast.InputDecl):
+            self.run_input(stmt, scope)
+        elif isinstance(stmt, ast.ParamDecl):
+            self.run_param(stmt, scope)
+        elif isinstance(stmt, ast.ImportDecl):
+            imported = self.loader.load_import(stmt.path, module, stmt.pos)
+            if imported.path not in self.imported:
+                self.imported.add(imported.path)
+                with self.loader.entered(imported):
+                    self.run_library(imported)
+        elif isinstance(stmt, ast.BlockDef):
+            if stmt.name in self.blocks:
+                other = self.blocks[stmt.name]
+                where = other.module.location(other.definition.pos)
+                raise self.error(f"block '{stmt.name}' is already defined at {where}", module, stmt.pos)
+            if stmt.name in REGISTRY:
+                raise self.error(f"'{stmt.name}' is a layer kind; give the block another name",
+                                 module, stmt.pos)
+            self.blocks[stmt.name] = Block(stmt, module)
+        elif isinstance(stmt, ast.Assign):
+            self.run_assign(stmt, scope)
+        else:
+            self.run_bare(stmt, scope)
+
+    def run_meta(self, stmt: ast.MetaDecl, scope: Scope, meta: dict[str, Any]) -> None:
+        known = Metadata.model_fields
+        if stmt.key not in known or stmt.key == "model":
+            raise self.error(f"unknown metadata '@{stmt.key}'", scope.module, stmt.pos,
+                             hint=suggest(stmt.key, [k for k in known if k != "model"]) or
+                             "known: " + ", ".join("@" + k for k in known if k != "model"))
+        if isinstance(stmt.value, ast.Ratio):
+            value: Any = stmt.value.parts
+        else:
+            expr = stmt.value
+            # bare names in metadata are words (`@task classification`), not variables
+            value = expr.id if isinstance(expr, ast.Name) else self.evaluate(expr, scope)
+            if isinstance(value, (Tensor, Pipe)):
+                raise self.error(f"@{stmt.key} must be a value", scope.module, stmt.pos)
+        if stmt.key == "scales" and isinstance(value, (int, float)):
+            value = (value,)
+        meta[stmt.key] = value
+
+    def run_input(self, stmt: ast.InputDecl, scope: Scope) -> None:
+        dims = [self.evaluate(d, scope) for d in stmt.dims]
+        for d, expr in zip(dims, stmt.dims):
+            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_INT:
+                raise self.error(f"input sizes must be whole numbers from 1 to {MAX_INT}, got {d!r}",
+                                 scope.module, getattr(expr, "pos", stmt.pos))
+        if len(dims) == 1:
+            shape = (dims[0], 1, 1)
+        elif len(dims) == 3:
+            shape = (dims[0], dims[1], dims[2])
+        else:
+            raise self.error("an input is C or C x H x W", scope.module, stmt.pos)
+        name = stmt.name or "input"
+        if name in scope.values or name in self.graph.index:
+            raise self.error(f"'{name}' is already defined", scope.module, stmt.pos)
+        node = self.add_node(name, None, (), scope.module, stmt.pos, shape=shape, fixed=stmt.fixed)
+        tensor = Tensor(node)
+        if stmt.name:
+            scope.values[stmt.name] = tensor
+        if scope.input is None:
+            scope.input = scope.current = tensor
+
+    def run_param(self, stmt: ast.ParamDecl, scope: Scope) -> None:
+        default = self.evaluate(stmt.value, scope)
+        if isinstance(default, (Tensor, Pipe)):
+            raise self.error("a param must be a value, not a layer or tensor", scope.module, stmt.pos)
+        value = default
+        if stmt.name in self.overrides:
+            value = self.overrides[stmt.name]
+            numeric = (int, float)
+            same = (isinstance(value, bool) == isinstance(default, bool)) and (
+                (isinstance(value, numeric) and isinstance(default, numeric)) or type(value) is type(default))
+            if not same:
+                raise ArchError(f"{stmt.name} expects a value like {default!r}, got {value!r}",
+                                scope.module.location(stmt.pos), scope.module.source, argument="overrides")
+        self.graph.params[stmt.name] = value
+        self.bind(scope, stmt.name, value, stmt.pos)
+
+    def bind(self, scope: Scope, name: str, value: Any, pos: ast.Pos) -> None:
+        if name in scope.values:
+            line = scope.defined_at.get(name, 0)
+            raise self.error(f"'{name}' is already defined (line {line})", scope.module, pos)
+        scope.values[name] = value
+        scope.defined_at[name] = pos.line
+        if scope.top and not isinstance(value, (Tensor, Pipe)):
+            self.globals[name] = value
+
+    def run_assign(self, stmt: ast.Assign, scope: Scope) -> None:
+        value = self.evaluate(stmt.value, scope)
+        if isinstance(value, Pipe):
+            value = self.apply(value, scope, stmt.name, stmt.pos)
+            self.graph.aliases.setdefault(scope.prefix + stmt.name, value.node)
+        if isinstance(value, Tensor):
+            scope.current = value
+        self.bind(scope, stmt.name, value, stmt.pos)
+
+    def run_bare(self, stmt: ast.Bare, scope: Scope) -> None:
+        value = self.evaluate(stmt.value, scope)
+        if isinstance(value, Pipe):
+            value = self.apply(value, scope, None, stmt.pos)
+        if not isinstance(value, Tensor):
+            raise self.error(f"this line computes {describe(value)} but does nothing with it; "
+                             "name it (`name = ...`) or make it a layer chain", scope.module, stmt.pos)
+        scope.current = value
+
+    # ---- applying chains: where layers are made -------------------------
+    def apply(self, pipe: Pipe, scope: Scope, statement: str | None, pos: ast.Pos) -> Tensor:
+        source = pipe.source or scope.current
+        if source is None:
+            raise self.error("no input to apply this chain to: declare one first (`input 3 x 224 x 224`)",
+                             scope.module, pos)
+        names = self.step_names(pipe.steps, scope.prefix, statement)
+        tensor = source
+        steps = pipe.steps
+        # Fail early on `block x 100000`: once a block's size is known, the
+        # rest of the chain can be priced before it is built.
+        remaining = sum(self.expected_size(s) for s in steps)
+        for position, (step, name) in enumerate(zip(steps, names)):
+            if len(self.graph.nodes) + remaining > MAX_LAYERS:
+                raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
+                                 "anyone can run (check the repeat counts)", scope.module, pos)
+            guess = self.expected_size(step)
+            head = position == 0 and pipe.source is None
+            tensor = self.apply_step(step, tensor, name, head, scope)
+            remaining -= guess
+            if self.expected_size(step) != guess:  # a block's size was just learnt
+                remaining = sum(self.expected_size(s) for s in steps[position + 1:])
+        return tensor
+
+    def expected_size(self, step: Step) -> int:
+        """Layers a step is expected to make (blocks: their largest size so far)."""
+        if isinstance(step, LayerStep):
+            return 1
+        if isinstance(step, BlockStep):
+            return self.block_sizes.get(step.block.name, 1)
+        return sum(self.expected_size(s) for s in step.steps)
+
+    @staticmethod
+    def step_names(steps: list[Step], prefix: str, statement: str | None) -> list[str]:
+        if statement is not None and len(steps) == 1 and steps[0].name is None:
+            return [prefix + statement]
+        base = prefix + (statement + "." if statement is not None else "")
+        totals = Counter(s.label for s in steps if s.name is None)
+        seen: Counter[str] = Counter()
+        names = []
+        for step in steps:
+            if step.name is not None:
+                names.append(prefix + step.name)
+                continue
+            seen[step.label] += 1
+            numbered = step.label if totals[step.label] == 1 else f"{step.label}{seen[step.label]}"
+            names.append(base + numbered)
+        return names
+
+    def apply_step(self, step: Step, tensor: Tensor, name: str, head: bool, scope: Scope) -> Tensor:
+        if isinstance(step, LayerStep):
+            layer = step.layer
+            inputs = tuple(step.tensors) if (head and step.tensors) else (tensor,) + tuple(step.tensors)
+            if not layer.arity.accepts(len(inputs)):
+                raise self.error(f"{layer.kind} takes {layer.arity.describe()} input tensors, got {len(inputs)}",
+                                 step.module, step.pos)
+            node = self.add_node(name, layer, tuple(t.node for t in inputs), step.module, step.pos,
+                                 explicit=step.name is not None)
+            return Tensor(node)
+        if isinstance(step, GroupStep):
+            prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
+            inner = Scope(prefix, scope.module, scope.input, tensor, top=False)
+            names = self.step_names(step.steps, prefix, None)
+            for sub, sub_name in zip(step.steps, names):
+                tensor = self.apply_step(sub, tensor, sub_name, False, inner)
+            self.graph.aliases.setdefault(prefix[:-1], tensor.node)
+            return tensor
+        return self.call_block(step, tensor, name)
+
+    def call_block(self, step: BlockStep, tensor: Tensor, name: str) -> Tensor:
+        block = step.block
+        definition = block.definition
+        if block.name in self.call_stack:
+            cycle = " -> ".join(self.call_stack[self.call_stack.index(block.name):] + [block.name])
+            raise self.error(f"block '{block.name}' calls itself ({cycle}); blocks cannot recurse",
+                             step.module, step.pos)
+        if len(self.call_stack) >= MAX_CALL_DEPTH:
+            raise self.error(f"blocks nested deeper than {MAX_CALL_DEPTH}", step.module, step.pos)
+        prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
+        scope = Scope(prefix + ".", block.module, tensor, tensor)
+        self.bind_arguments(step, scope)
+        self.call_stack.append(block.name)
+        before = len(self.graph.nodes)
+        try:
+            for stmt in definition.body:
+                self.run_statement(stmt, scope, {})
+        finally:
+            self.call_stack.pop()
+        made = len(self.graph.nodes) - before
+        self.block_sizes[block.name] = max(made, self.block_sizes.get(block.name, 0))
+        assert scope.current is not None
+        self.graph.aliases.setdefault(prefix, scope.current.node)
+        return scope.current
+
+    def bind_arguments(self, step: BlockStep, scope: Scope) -> None:
+        definition = step.block.definition
+        params = definition.params
+        if len(step.args) > len(params):
+            raise self.error(f"block '{definition.name}' takes {len(params)} arguments, got {len(step.args)}",
+                             step.module, step.pos)
+        names = [p.name for p in params]
+        for key in step.kwargs:
+            if key not in names:
+                raise self.error(f"block '{definition.name}' has no parameter '{key}'", step.module, step.pos,
+                                 hint=suggest(key, names) or f"its parameters: {', '.join(names) or 'none'}")
+        for i, param in enumerate(params):
+            if i < len(step.args):
+                if param.name in step.kwargs:
+                    raise self.error(f"'{param.name}' is given twice", step.module, step.pos)
+                value = step.args[i]
+            elif param.name in step.kwargs:
+                value = step.kwargs[param.name]
+            elif param.default is not None:
+                value = self.evaluate(param.default, scope)  # may use earlier parameters
+            else:
+                raise self.error(f"block '{definition.name}' needs a value for '{param.name}'",
+                                 step.module, step.pos)
+            scope.values[param.name] = value
+            scope.defined_at[param.name] = param.pos.line
+
+    def claim_prefix(self, name: str, explicit: bool, module: ast.Module, pos: ast.Pos) -> str:
+        if name in self.prefixes or name in self.graph.index:
+            if explicit:
+                raise self.error(f"the name '{name}' is already used", module, pos)
+            n = 2
+            while f"{name}_{n}" in self.prefixes or f"{name}_{n}" in self.graph.index:
+                n += 1
+            name = f"{name}_{n}"
+        self.prefixes.add(name)
+        return name
+
+    def add_node(self, name: str, layer: Layer | None, inputs: tuple[int, ...], module: ast.Module,
+                 pos: ast.Pos, shape: Any = None, fixed: bool = False, explicit: bool = True) -> int:
+        graph = self.graph
+        if name in graph.index or name in self.prefixes:
+            if explicit:
+                other = graph.nodes[graph.index[name]].location if name in graph.index else None
+                where = f" (first at line {other.line})" if other else ""
+                raise self.error(f"the name '{name}' is already used{where}", module, pos)
+            n = 2
+            while f"{name}_{n}" in graph.index or f"{name}_{n}" in self.prefixes:
+                n += 1
+            name = f"{name}_{n}"
+        if len(graph.nodes) >= MAX_LAYERS:
+            raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
+                             "anyone can run (check the repeat counts)", module, pos)
+        graph.index[name] = len(graph.nodes)
+        location = Location(module.path, pos.line, pos.column, pos.width)
+        graph.nodes.append(Node(name, layer, inputs, location, shape, fixed))
+        graph.reference_shapes.append(shape if layer is None else self.reference_shape(len(graph.nodes) - 1))
+        return len(graph.nodes) - 1
+
+    def reference_shape(self, index: int) -> Shape:
+        """The node's output at the spec's own input size, computed as the graph
+        grows: it fixes each `fc`'s kernel (its weights cover its input at the
+        reference size, as in MatConvNet) and lets `channels(t)` answer."""
+        graph = self.graph
+        node = graph.nodes[index]
+        assert node.layer is not None
+        inputs = [graph.reference_shapes[j] for j in node.inputs]
+        node.layer = node.layer.bind_reference(inputs)
+        try:
+            return node.layer.output_shape(inputs)
+        except ShapeError as exc:
+            if not exc.empty:
+                raise shape_error(graph, index, inputs, exc, None, None) from None
+        # The reference input is too small for this layer.  Report it once the
+        # whole network is known (the smallest size that works depends on all
+        # of it); meanwhile keep the channel count, which no size changes.
+        self.too_small_at_reference = True
+        roomy = [(c, _ROOMY, _ROOMY) for c, _, _ in inputs]
+        try:
+            c, _, _ = node.layer.output_shape(roomy)
+        except ShapeError as exc:
+            raise shape_error(graph, index, list(inputs), exc, None, None) from None
+        return (c, _ROOMY, _ROOMY)
+
+__all__ = ["Expander", "Scope"]

@@ -1,0 +1,205 @@
+"""Shapes through the layer graph: every node's output at one input size or
+at many at once, whether the network runs at a size, and the smallest
+square size at which it does.
+
+The expander (reference shapes as it builds the graph), the engine, the
+sweep and the closed form all take their shapes from here; each layer's
+own `output_shape` is the only rule, called on ints or on arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ArchError
+from ..kinds.shape import Shape, ShapeError, show
+from ..limits import MAX_SIDE
+from .layer_graph import Graph
+
+Size = tuple[int, int]
+
+
+def input_shapes(graph: Graph, size: Size | None) -> dict[int, Shape]:
+    """Declared input shapes, with height and width replaced by `size` for
+    every input not marked `fixed`."""
+    shapes: dict[int, Shape] = {}
+    for i in graph.input_ids:
+        node = graph.nodes[i]
+        assert node.shape is not None
+        c, h, w = node.shape
+        if size is not None and not node.fixed:
+            h, w = size
+        shapes[i] = (c, h, w)
+    return shapes
+
+
+class _Refused(Exception):
+    """A layer that cannot take its inputs at this size."""
+
+    def __init__(self, index: int, inputs: list[Shape | None], error: ShapeError) -> None:
+        super().__init__(str(error))
+        self.index, self.inputs, self.error = index, inputs, error
+
+
+def _propagate(graph: Graph, size: Size | None, nodes: Sequence[int] | None) -> list[Shape | None]:
+    """Every node's output at one size (node ids not in `nodes` stay None)."""
+    shapes: list[Shape | None] = [None] * len(graph.nodes)
+    for i, shape in input_shapes(graph, size).items():
+        shapes[i] = shape
+    for i in (range(len(graph.nodes)) if nodes is None else nodes):
+        layer = graph.nodes[i].layer
+        if layer is None:
+            continue
+        inputs = [shapes[j] for j in graph.nodes[i].inputs]
+        try:
+            shapes[i] = layer.output_shape(inputs)  # type: ignore[arg-type]
+        except ShapeError as exc:
+            raise _Refused(i, inputs, exc) from None
+    return shapes
+
+
+def infer_shapes(graph: Graph, size: Size | None, nodes: Sequence[int] | None = None) -> list[Shape | None]:
+    """Output shape of every node (or of `nodes`, which must be closed under
+    inputs), raising a located ArchError on the first layer that cannot run."""
+    try:
+        return _propagate(graph, size, nodes)
+    except _Refused as refused:
+        raise shape_error(graph, refused.index, refused.inputs, refused.error, size, nodes) from None
+
+
+def works(graph: Graph, nodes: Sequence[int] | None, size: Size) -> bool:
+    """Whether every layer (of `nodes`) runs at this input size."""
+    try:
+        _propagate(graph, size, nodes)
+        return True
+    except _Refused:
+        return False
+
+
+def shape_error(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: ShapeError,
+                size: Size | None, nodes: Sequence[int] | None) -> ArchError:
+    """The located error for a layer that cannot take its inputs; for an
+    input that is too small, with the smallest square size that works."""
+    node = graph.nodes[index]
+    where = f"{node.kind} '{node.name}' at line {node.location.line}"
+    message = f"{where}: {exc}"
+    if "input" not in str(exc):  # name the inputs unless the rule's message already does
+        message += " (input " + ", ".join(show(s) for s in inputs if s is not None) + ")"
+    hint = None
+    if exc.empty:
+        smallest = smallest_working_size(graph, nodes, current_size(graph, size))
+        if smallest is not None:
+            hint = f"the smallest square input that works is {smallest} x {smallest}"
+        message = f"{where}: input too small: {exc}"
+    return graph.error(message, node, hint)
+
+
+def current_size(graph: Graph, size: Size | None) -> Size:
+    if size is not None:
+        return size
+    ids = graph.input_ids
+    shape = graph.nodes[ids[0]].shape if ids else None
+    return (shape[1], shape[2]) if shape else (1, 1)
+
+
+def smallest_working_size(graph: Graph, nodes: Sequence[int] | None, current: Size) -> int | None:
+    """Smallest square input side for which every layer has a non-empty output.
+
+    Searches upward by doubling (at most to MAX_SIDE), then bisects; sizes
+    where a layer fails for reasons other than size (mismatched branches)
+    end the search with None."""
+    high = max(current)
+    while not works(graph, nodes, (high, high)):
+        high *= 2
+        if high > MAX_SIDE:
+            return None
+    low = 0  # invariant: low fails (or is 0), high works
+    while high - low > 1:
+        mid = (low + high) // 2
+        if works(graph, nodes, (mid, mid)):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+# --- many sizes at once -----------------------------------------------------------------
+
+class Mixed(Exception):
+    """A layer's rule branched on a test that differs between the sizes."""
+
+
+class Uniform(np.ndarray):
+    """Sides at many sizes at once.  A rule may branch on them (`if span < 0`)
+    only when the test comes out the same at every size; otherwise `Mixed`
+    sends that layer to the one-size-at-a-time path."""
+
+    def __bool__(self) -> bool:
+        plain = self.view(np.ndarray)
+        if plain.all():
+            return True
+        if not plain.any():
+            return False
+        raise Mixed
+
+
+def uniform(values: np.ndarray) -> int | np.ndarray:
+    """An int when every size agrees (so integer-only rules such as channel
+    checks stay exact), else the values as a `Uniform` array."""
+    values = np.asarray(values)
+    first = values[0]
+    if (values == first).all():
+        return int(first)
+    return values.view(Uniform)
+
+
+def guarded(shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Array entries as `Uniform` views: a rule may branch on them only when
+    the test agrees at every point."""
+    return tuple(v.view(Uniform) if isinstance(v, np.ndarray) else v for v in shape)
+
+
+# what a rule raises when it cannot take arrays (it branches differently at different sizes)
+NOT_VECTORISED = (Mixed, TypeError, ValueError, ArithmeticError, FloatingPointError)
+
+
+def propagate_many(graph: Graph, nodes: Sequence[int],
+                   sizes: np.ndarray) -> tuple[dict[int, tuple[Any, ...]], np.ndarray]:
+    """Every node's (C, H, W) at P input sizes (P x 2); each entry an int
+    when it is the same at every size, else a (P,) array.  Computed with the
+    layers' own `output_shape`: once on arrays where the rule allows, else
+    once per size.  Also: at which sizes some layer refused its inputs."""
+    points = len(sizes)
+    failed = np.zeros(points, dtype=bool)
+    shapes: dict[int, tuple[Any, ...]] = {}
+    for i in graph.input_ids:
+        node = graph.nodes[i]
+        assert node.shape is not None
+        c, h, w = node.shape
+        shapes[i] = (c, h, w) if node.fixed else (c, uniform(sizes[:, 0]), uniform(sizes[:, 1]))
+    for i in nodes:
+        node = graph.nodes[i]
+        if node.layer is None:
+            continue
+        inputs = [shapes[j] for j in node.inputs]
+        try:
+            with np.errstate(all="raise"):
+                out = node.layer.output_shape(inputs)
+            shapes[i] = tuple(uniform(v) if isinstance(v, np.ndarray) else int(v) for v in out)
+        except (ShapeError, *NOT_VECTORISED):
+            rows = []
+            per_point = [list(zip(*(v.tolist() if isinstance(v, np.ndarray) else [v] * points
+                                    for v in shape))) for shape in inputs]
+            rule = node.layer.output_shape
+            for p, one in enumerate(zip(*per_point)):
+                try:
+                    rows.append(rule(list(one)) if not failed[p] else one[0])
+                except ShapeError:
+                    failed[p] = True
+                    rows.append(one[0])  # a stand-in; this size is reported as not running
+            table = np.array(rows, dtype=np.int64).reshape(points, 3)
+            shapes[i] = tuple(uniform(table[:, a]) for a in range(3))
+    return shapes, failed

@@ -1,0 +1,107 @@
+"""Run-time values of the spec language.
+
+An expression evaluates to a plain value (int, float, bool, str, tuple), a
+`Tensor` (the output of a node), or a `Pipe`: a sequence of steps not yet
+applied to any tensor.  Applying a pipe to a tensor is what creates layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..kinds import Layer
+from ..syntax.tree import BlockDef, Module, Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    node: int
+
+
+@dataclass(slots=True)
+class Block:
+    """A block definition and the file that wrote it."""
+
+    definition: BlockDef
+    module: Module
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+@dataclass(slots=True)
+class LayerStep:
+    layer: Layer
+    tensors: tuple[Tensor, ...]  # extra inputs named in the call: add(a, b)
+    pos: Pos
+    module: Module
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.layer.kind
+
+
+@dataclass(slots=True)
+class BlockStep:
+    block: Block
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    pos: Pos
+    module: Module
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.block.name
+
+
+@dataclass(slots=True)
+class GroupStep:
+    """`(a > b) as name`: several steps under one name."""
+
+    steps: list[Step]
+    pos: Pos
+    name: str | None = None
+    label: str = "group"
+
+
+Step = LayerStep | BlockStep | GroupStep
+
+
+@dataclass(slots=True)
+class Scope:
+    """Where statements run: the top level, or one block instance."""
+
+    prefix: str  # "" at top level, "res2.bottleneck1." inside a block instance
+    module: Module
+    input: Tensor | None
+    current: Tensor | None
+    values: dict[str, Any] = field(default_factory=dict)  # names: values and tensors
+    defined_at: dict[str, int] = field(default_factory=dict)  # name -> line
+    top: bool = False
+
+
+@dataclass(slots=True)
+class Pipe:
+    steps: list[Step] = field(default_factory=list)
+    source: Tensor | None = None
+
+
+def describe(value: object) -> str:
+    """How a value is named in messages."""
+    if isinstance(value, Tensor):
+        return "a tensor"
+    if isinstance(value, Pipe):
+        return "a layer chain"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, tuple):
+        return f"the tuple {value}"
+    return type(value).__name__

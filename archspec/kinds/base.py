@@ -1,0 +1,253 @@
+"""What a layer kind is: a validated pydantic model that owns every fact the
+project needs of it.
+
+A kind is one class with a `kind` name.  Defining it registers it, and
+registration checks that every fact below is stated -- by the class or by a
+base it chose -- so no part of archspec ever falls back to a default for a
+kind that forgot something.  The facts:
+
+declaration  `kind`, `summary` (one line for `archspec kinds`), `category`
+             (explain's shares), `positional` (argument order), `arity`
+             (how many input tensors), `example` (arguments and input shapes
+             a test prices every fact at)
+shape        `output_shape(inputs)` on ints or, in a sweep, on arrays;
+             `downsampling()`: the factor by which it divides H and W (the
+             closed form's total stride); `size_lines(...)`: the output size
+             written out for `explain`
+parameters   `learnable()` and `buffers()`: named arrays, each a Formula
+cost         `macs` (multiply-accumulates: the `macs` convention, and 2x that
+             the `flops` convention); `flops`: one Formula per other
+             convention (conventions.py)
+training     `backward`: what the backward pass keeps and costs
+memory       `storage` (new buffer, in place or a view: peak memory);
+             `feature_arrays` (how many output-sized arrays the reference's
+             feature memory counts)
+roofline     `work` (operations executed, a multiply-add = 2) and `traffic`
+             (elements read and written)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .conventions import CONVENTIONS, PRICED_BY_KIND
+from .formula import ZERO, Formula
+from .shape import Shape
+from .site import Site
+
+REGISTRY: dict[str, type[Layer]] = {}
+
+# explain groups FLOPs, parameters and memory by these
+CATEGORIES = ("convolution", "fully connected", "element-wise", "pooling", "normalisation", "resize",
+              "attention", "data movement", "detection")
+
+
+class KindError(TypeError):
+    """A layer kind defined without a fact the project needs (raised at import)."""
+
+
+@dataclass(frozen=True)
+class Arity:
+    """How many input tensors a kind takes (`most` None: any number)."""
+
+    least: int
+    most: int | None
+
+    def accepts(self, n: int) -> bool:
+        return n >= self.least and (self.most is None or n <= self.most)
+
+    def describe(self) -> str:
+        if self.most == self.least:
+            return f"{self.least}"
+        if self.most is None:
+            return f"at least {self.least}"
+        return f"{self.least} to {self.most}"
+
+
+ONE = Arity(1, 1)
+
+
+@dataclass(frozen=True)
+class Storage:
+    """Where a kind's output lives: a `new` buffer, `in place` over its first
+    input (when nothing later needs that input), or a `view` of it (no
+    bytes).  Inference and training may differ: a dropout is the identity
+    at inference but makes a new tensor in training."""
+
+    inference: str
+    training: str
+
+    def __post_init__(self) -> None:
+        for mode in (self.inference, self.training):
+            if mode not in ("new", "in place", "view"):
+                raise KindError(f"storage must be 'new', 'in place' or 'view', not {mode!r}")
+
+
+def per_convention(**formulas: Formula) -> Mapping[str, Formula]:
+    """A kind's FLOPs under each convention a kind prices (conventions.py), frozen."""
+    return MappingProxyType(formulas)
+
+
+NEW = Storage("new", "new")
+IN_PLACE = Storage("in place", "in place")
+VIEW = Storage("view", "view")
+
+
+@dataclass(frozen=True)
+class Backward:
+    """A kind's backward pass: the tensors it keeps, the bytes it keeps
+    besides (statistics, masks, indices), and the operations of the gradient
+    w.r.t. its inputs and w.r.t. its weights (a multiply-add counted once,
+    as in `burden` and `macs`; conv: both are the forward MACs again)."""
+
+    input_grad: Formula
+    weight_grad: Formula
+    keeps_inputs: bool = False
+    keeps_output: bool = False
+    saved_elements: Formula = ZERO  # per image, times the dtype's width
+    saved_bytes: Formula = ZERO  # per image, whatever the dtype (int64 indices, 1-byte masks)
+
+
+@dataclass(frozen=True)
+class Example:
+    """Arguments and input shapes at which a kind's every fact can be priced
+    (tests/test_kinds.py does, for every kind)."""
+
+    inputs: tuple[Shape, ...]
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+# Class attributes every kind states (directly or through a base it chose)...
+DECLARED = {
+    "summary": "a one-line description for `archspec kinds`",
+    "category": f"its category in explain's shares (one of {', '.join(CATEGORIES)})",
+    "positional": "the order of its positional arguments (a tuple, possibly empty)",
+    "arity": "how many input tensors it takes (an Arity)",
+    "example": "arguments and input shapes to price it at (an Example)",
+    "macs": "its multiply-accumulates (a Formula; ZERO if it has none)",
+    "flops": f"its FLOPs under each of {', '.join(PRICED_BY_KIND)} (a dict of Formulas)",
+    "backward": "its backward pass (a Backward)",
+    "storage": "where its output lives: NEW, IN_PLACE, VIEW or a Storage",
+    "feature_arrays": "how many output-sized arrays the reference's feature memory counts (an int)",
+    "work": "operations it executes on a device, a multiply-add counted as 2 (a Formula)",
+    "traffic": "elements it reads and writes (a Formula; its parameters are added by the roofline)",
+}
+# ... and methods every kind implements.
+IMPLEMENTED = {
+    "output_shape": "its output shape from its inputs' shapes",
+    "downsampling": "the factors by which it divides height and width",
+    "size_lines": "its output size written out for `explain`",
+    "learnable": "its learnable parameter arrays",
+    "buffers": "its stored, non-learnt arrays (running statistics)",
+}
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "summary": str, "category": str, "positional": tuple, "arity": Arity, "example": Example,
+    "macs": Formula, "flops": Mapping, "backward": Backward, "storage": Storage, "feature_arrays": int,
+    "work": Formula, "traffic": Formula,
+}
+
+
+class Layer(BaseModel):
+    """Base of all layer kinds.  It states no fact itself: see the module
+    docstring for what a kind must say."""
+
+    # defer_build: a kind's validator is built on its first use, so start-up
+    # does not pay for the kinds a spec never uses
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
+
+    kind: ClassVar[str] = ""
+    summary: ClassVar[str]
+    category: ClassVar[str]
+    positional: ClassVar[tuple[str, ...]]
+    arity: ClassVar[Arity]
+    example: ClassVar[Example]
+    macs: ClassVar[Formula]
+    flops: ClassVar[Mapping[str, Formula]]
+    backward: ClassVar[Backward]
+    storage: ClassVar[Storage]
+    feature_arrays: ClassVar[int]
+    work: ClassVar[Formula]
+    traffic: ClassVar[Formula]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__dict__.get("kind"):
+            check_kind(cls)
+            REGISTRY[cls.kind] = cls
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def downsampling(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
+        raise NotImplementedError
+
+    def learnable(self) -> dict[str, Formula]:
+        raise NotImplementedError
+
+    def buffers(self) -> dict[str, Formula]:
+        raise NotImplementedError
+
+    def site(self, inputs: list[Shape]) -> Site:
+        """This layer on these inputs (its output shape computed)."""
+        return Site(self, tuple(inputs), self.output_shape(inputs))
+
+    def parameters(self, inputs: list[Shape]) -> dict[str, int]:
+        """Element count of each learnable array on these inputs."""
+        site = self.site(inputs)
+        return {name: formula(site) for name, formula in self.learnable().items()}
+
+    def flops_under(self, convention: str) -> Formula:
+        """This kind's formula under a convention: its own row, or for the
+        conventions defined by the multiply-accumulates, a multiple of them."""
+        multiple = CONVENTIONS[convention].macs_multiple
+        if multiple is None:
+            return self.flops[convention]
+        return self.macs if multiple == 1 else multiple * self.macs
+
+    def bind_reference(self, inputs: list[Shape]) -> Layer:
+        """This layer with whatever its arguments take from the input it has at
+        the spec's reference size fixed (fc's kernel); most kinds take nothing."""
+        return self
+
+    @property
+    def inplace(self) -> bool:
+        return self.storage.inference == "in place"
+
+
+def check_kind(cls: type[Layer]) -> None:
+    """Refuse a kind that lacks a fact, naming the kind and the fact."""
+    name = cls.__dict__["kind"]
+    for fact, meaning in DECLARED.items():
+        value = getattr(cls, fact, None)
+        if value is None:
+            raise KindError(f"layer kind '{name}' does not say {fact}: {meaning}")
+        if not isinstance(value, _TYPES[fact]):
+            raise KindError(f"layer kind '{name}': {fact} must be {meaning}, got {type(value).__name__}")
+    for method, meaning in IMPLEMENTED.items():
+        if getattr(cls, method) is getattr(Layer, method):
+            raise KindError(f"layer kind '{name}' does not implement {method}(): {meaning}")
+    if cls.category not in CATEGORIES:
+        raise KindError(f"layer kind '{name}': category {cls.category!r} is not one of {', '.join(CATEGORIES)}")
+    missing = [c for c in PRICED_BY_KIND if c not in cls.flops]
+    if missing:
+        raise KindError(f"layer kind '{name}' does not say its FLOPs under {', '.join(missing)}")
+    unknown = [c for c in cls.flops if c not in PRICED_BY_KIND]
+    if unknown:
+        raise KindError(f"layer kind '{name}' prices unknown conventions: {', '.join(unknown)}")
+    for convention, formula in cls.flops.items():
+        if not isinstance(formula, Formula):
+            raise KindError(f"layer kind '{name}': its {convention} FLOPs must be a Formula")
+    for part in ("input_grad", "weight_grad", "saved_elements", "saved_bytes"):
+        if not isinstance(getattr(cls.backward, part), Formula):
+            raise KindError(f"layer kind '{name}': backward {part} must be a Formula")
+    if cls.feature_arrays < 0:
+        raise KindError(f"layer kind '{name}': feature_arrays must be 0 or more")

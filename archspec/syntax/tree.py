@@ -1,0 +1,420 @@
+"""The syntax tree of a spec file: plain, immutable nodes that remember where they were written.
+
+(Frozen dataclasses without __slots__: a slotted dataclass is built twice,
+which doubled this module's share of the command's start-up.)
+
+The Lark tree is turned into these nodes by `ToSyntax` (one method per grammar
+rule, as in lark's examples/calc.py).  Nothing here evaluates anything: the
+expander gives the nodes meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lark import Token, Transformer, v_args
+
+from ..errors import Location
+
+
+@dataclass(frozen=True)
+class Pos:
+    """Where a node starts (line, column) and how wide its first token is."""
+
+    line: int
+    column: int
+    width: int = 1
+
+
+# ---- expressions ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Number:
+    value: int | float
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class String:
+    value: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Bool:
+    value: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class InputRef:
+    """`in`: the input of the enclosing block (the network input at top level)."""
+
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Name:
+    id: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Keyword:
+    name: str
+    value: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple[Expr, ...]
+    kwargs: tuple[Keyword, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Index:
+    """`blocks[2]`: an item of a tuple (0-based; negative counts from the end)."""
+
+    value: Expr
+    index: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-" or "not"
+    operand: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # + - * / // % == != < <= >= and or
+    left: Expr
+    right: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Conditional:
+    test: Expr
+    then: Expr
+    otherwise: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Chain:
+    """`a > b > c`: the output of each step feeds the next."""
+
+    steps: tuple[Expr, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Named:
+    """`step as name`: an explicit layer (or block instance) name."""
+
+    expr: Expr
+    name: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """`step x n`: n copies of a step, one after the other."""
+
+    expr: Expr
+    count: Expr
+    pos: Pos
+
+
+Expr = (Number | String | Bool | InputRef | Name | Call | Index | TupleExpr | Unary | Binary
+        | Conditional | Chain | Named | Repeat)
+
+
+# ---- statements -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ratio:
+    """`24.60 / 7.70` in metadata (top-1 / top-5 error); `-` stands for unknown."""
+
+    parts: tuple[float | None, ...]
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class ModelDecl:
+    name: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class MetaDecl:
+    key: str
+    value: Expr | Ratio
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    name: str | None
+    dims: tuple[Expr, ...]
+    fixed: bool
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    name: str
+    value: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class ImportDecl:
+    path: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Assign:
+    name: str
+    value: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Bare:
+    value: Expr
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class BlockParam:
+    name: str
+    default: Expr | None
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class BlockDef:
+    name: str
+    params: tuple[BlockParam, ...]
+    body: tuple[Assign | Bare, ...]
+    pos: Pos
+
+
+Statement = ModelDecl | MetaDecl | InputDecl | ParamDecl | ImportDecl | BlockDef | Assign | Bare
+
+
+@dataclass(frozen=True)
+class Module:
+    """One parsed file."""
+
+    path: str
+    source: str
+    statements: tuple[Statement, ...] = field(default_factory=tuple)
+
+    def location(self, pos: Pos) -> Location:
+        return Location(self.path, pos.line, pos.column, pos.width)
+
+
+# ---- tree -> nodes -------------------------------------------------------
+
+def _pos(token: Token) -> Pos:
+    return Pos(token.line or 0, token.column or 0, max(1, len(str(token))))
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return body.encode("utf-8", "surrogatepass").decode("unicode_escape") if "\\" in body else body
+
+
+def _first_pos(node: object) -> Pos:
+    """Where an expression starts: its leftmost token (a binary expression's
+    own `pos` is its operator, where arithmetic errors point)."""
+    while True:
+        if isinstance(node, Binary):
+            node = node.left
+        elif isinstance(node, Chain):
+            node = node.steps[0]
+        elif isinstance(node, (Named, Repeat)):
+            node = node.expr
+        elif isinstance(node, Conditional):
+            node = node.test
+        else:
+            break
+    pos = getattr(node, "pos", None)
+    return pos if isinstance(pos, Pos) else Pos(0, 0)
+
+
+_MULTIPLICATIVE = frozenset({"*", "/", "//", "%"})
+_CONJUNCTIVE = frozenset({"and"})
+
+
+@v_args(inline=True)
+class ToSyntax(Transformer):  # type: ignore[type-arg]
+    """Lark parse tree -> syntax nodes; one method per rule alias."""
+
+    # atoms
+    def number(self, tok: Token) -> Number:
+        text = str(tok)
+        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        return Number(value, _pos(tok))
+
+    def string(self, tok: Token) -> String:
+        return String(_unquote(tok), _pos(tok))
+
+    def true(self, tok: Token) -> Bool:
+        return Bool(True, _pos(tok))
+
+    def false(self, tok: Token) -> Bool:
+        return Bool(False, _pos(tok))
+
+    def input_ref(self, tok: Token) -> InputRef:
+        return InputRef(_pos(tok))
+
+    def name(self, tok: Token) -> Name:
+        return Name(str(tok), _pos(tok))
+
+    def tuple_(self, *items: Expr | None) -> TupleExpr:
+        values = tuple(i for i in items if i is not None)
+        return TupleExpr(values, _first_pos(values[0]))
+
+    # calls
+    def positional(self, value: Expr) -> Expr:
+        return value
+
+    def keyword(self, name: Token, value: Expr) -> Keyword:
+        return Keyword(str(name), value, _pos(name))
+
+    def arguments(self, *args: Expr | Keyword) -> list[Expr | Keyword]:
+        return list(args)
+
+    def call(self, func: Token, arguments: list[Expr | Keyword] | None) -> Call:
+        arguments = arguments or []
+        args = tuple(a for a in arguments if not isinstance(a, Keyword))
+        kwargs = tuple(a for a in arguments if isinstance(a, Keyword))
+        return Call(str(func), args, kwargs, _pos(func))
+
+    def index(self, value: Expr, index: Expr) -> Index:
+        return Index(value, index, _first_pos(index))
+
+    # operators
+    def neg(self, operand: Expr) -> Unary:
+        return Unary("-", operand, _first_pos(operand))
+
+    def not_(self, operand: Expr) -> Unary:
+        return Unary("not", operand, _first_pos(operand))
+
+    def compare(self, left: Expr, op: Token, right: Expr) -> Binary:
+        return Binary(str(op), left, right, _pos(op))
+
+    @staticmethod
+    def _fold(items: tuple[Expr | Token, ...], tight: frozenset[str]) -> Expr:
+        """Fold the flat list [a, op, b, op, c] left to right, operators in
+        `tight` binding before the others: `1 + 2 * 3` is 1 + (2 * 3)."""
+        loose: list[tuple[Token | None, Expr]] = []
+        pending: Token | None = None
+        current = items[0]
+        assert not isinstance(current, Token)
+        for op, right in zip(items[1::2], items[2::2], strict=False):
+            assert isinstance(op, Token) and not isinstance(right, Token)
+            if str(op) in tight:
+                current = Binary(str(op), current, right, _pos(op))
+            else:
+                loose.append((pending, current))
+                pending, current = op, right
+        loose.append((pending, current))
+        result = loose[0][1]
+        for loose_op, operand in loose[1:]:
+            assert loose_op is not None
+            result = Binary(str(loose_op), result, operand, _pos(loose_op))
+        return result
+
+    def arith(self, *items: Expr | Token) -> Expr:
+        return self._fold(items, _MULTIPLICATIVE)
+
+    def logic(self, *items: Expr | Token) -> Expr:
+        return self._fold(items, _CONJUNCTIVE)
+
+    def conditional(self, test: Expr, then: Expr, otherwise: Expr) -> Conditional:
+        return Conditional(test, then, otherwise, _first_pos(test))
+
+    def chain(self, *steps: Expr) -> Chain:
+        return Chain(steps, _first_pos(steps[0]))
+
+    def named(self, expr: Expr, *rest: Expr | Token) -> Expr:
+        """`step x n x m as name`: repeats, then an optional explicit name."""
+        name = rest[-1] if rest and isinstance(rest[-1], Token) else None
+        for count in rest[:-1] if name is not None else rest:
+            assert not isinstance(count, Token)
+            expr = Repeat(expr, count, _first_pos(count))
+        if name is None:
+            return expr
+        return Named(expr, str(name), _pos(name))
+
+    # statements
+    def model_decl(self, name: Token) -> ModelDecl:
+        text = _unquote(name) if name.type == "STRING" else str(name)
+        return ModelDecl(text, _pos(name))
+
+    def missing(self, *_: Token) -> None:
+        return None
+
+    def ratio(self, *parts: Token | None) -> Ratio:
+        values = tuple(None if p is None else float(str(p)) for p in parts)
+        first = next((p for p in parts if p is not None), None)
+        return Ratio(values, _pos(first) if first is not None else Pos(0, 0))
+
+    def meta_decl(self, key: Token, value: Expr | Ratio) -> MetaDecl:
+        return MetaDecl(str(key)[1:], value, _pos(key))
+
+    def dims(self, *dims: Expr) -> tuple[Expr, ...]:
+        return dims
+
+    def input_decl(self, *parts: object) -> InputDecl:
+        items = list(parts)
+        fixed = bool(items and isinstance(items[-1], Token) and items[-1].type == "FIXED")
+        if fixed:
+            items.pop()
+        name = str(items[0]) if isinstance(items[0], Token) else None
+        dims = items[-1]
+        assert isinstance(dims, tuple)
+        pos = _pos(items[0]) if isinstance(items[0], Token) else _first_pos(dims[0])
+        return InputDecl(name, dims, fixed, pos)
+
+    def param_decl(self, name: Token, value: Expr) -> ParamDecl:
+        return ParamDecl(str(name), value, _pos(name))
+
+    def import_decl(self, path: Token) -> ImportDecl:
+        return ImportDecl(_unquote(path), _pos(path))
+
+    def block_param(self, name: Token, default: Expr | None = None) -> BlockParam:
+        return BlockParam(str(name), default, _pos(name))
+
+    def block_params(self, *params: BlockParam) -> tuple[BlockParam, ...]:
+        return params
+
+    def block_def(self, name: Token, params: tuple[BlockParam, ...] | None,
+                  *body: Assign | Bare) -> BlockDef:
+        return BlockDef(str(name), params or (), body, _pos(name))
+
+    def assign(self, name: Token, value: Expr) -> Assign:
+        return Assign(str(name), value, _pos(name))
+
+    def bare(self, value: Expr) -> Bare:
+        return Bare(value, _first_pos(value))
+
+    def start(self, *statements: Statement) -> tuple[Statement, ...]:
+        return statements

@@ -1,0 +1,58 @@
+"""The terminal table (and its markdown twin): one row per layer, then totals
+in the reference table's units."""
+
+from __future__ import annotations
+
+from ..costs.engine import Analysis
+from .units import readable_count, readable_flops, readable_memory
+
+HEADER = ("layer", "kind", "output (HxWxC)", "params", "feat. mem", "flops")
+
+
+def _rows(a: Analysis) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for layer in a.layers:
+        c, h, w = layer.output_shape
+        rows.append((layer.name, layer.kind, f"{h}x{w}x{c}",
+                     readable_count(layer.params + layer.buffers) if layer.params + layer.buffers else "-",
+                     readable_memory(layer.feature_bytes) if layer.feature_bytes else "-",
+                     readable_flops(layer.flops) if layer.flops else "-"))
+    return rows
+
+
+def summary_lines(a: Analysis) -> list[tuple[str, str]]:
+    t = a.totals
+    c, h, w = a.input_shape
+    oc, oh, ow = t.output_shape
+    return [
+        ("model", a.model or "(unnamed)"),
+        ("input", f"{h} x {w} x {c}, batch {a.batch}, {a.dtype}, convention {a.convention}"),
+        ("output", f"{oh} x {ow} x {oc}"),
+        ("params", f"{readable_count(t.params)} learnable + {readable_count(t.buffers)} buffers"),
+        ("param mem", readable_memory(t.param_bytes)),
+        ("feat. mem", readable_memory(t.feature_bytes)),
+        ("flops", readable_flops(t.flops)),
+        ("macs", f"{readable_count(t.macs)}"),
+    ]
+
+
+def render_table(a: Analysis, markdown: bool = False) -> str:
+    rows = _rows(a)
+    if markdown:
+        lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(r) + " |" for r in rows]
+        lines.append("")
+        lines += [f"- **{k}**: {v}" for k, v in summary_lines(a)]
+        return "\n".join(lines) + "\n"
+    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(len(HEADER))]
+    right = {3, 4, 5}
+
+    def fmt(row: tuple[str, ...]) -> str:
+        cells = [cell.rjust(widths[i]) if i in right else cell.ljust(widths[i]) for i, cell in enumerate(row)]
+        return "  ".join(cells).rstrip()
+
+    lines = [fmt(HEADER), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in rows]
+    lines.append("")
+    lines += [f"{k + ':':11}{v}" for k, v in summary_lines(a)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,82 @@
+"""`archspec explain --formula` as text and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..costs.closed_form import QUANTITIES, ClosedForm
+
+LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
+SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
+
+
+def residues_text(residues: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0–2, 5'."""
+    runs: list[list[int]] = []
+    for r in residues:
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
+
+
+def render_text(cf: ClosedForm, model_name: str) -> str:
+    s, (h0, w0) = cf.stride, cf.model.min_size
+    lines = [f"{model_name}: totals as exact formulas in the input height H, width W and batch B",
+             f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})",
+             (f"total stride S = {s}; each formula holds at every size of its residue class "
+              "(H mod S, W mod S) from the size shown with it, wherever the network runs "
+              f"(at every N x N from {cf.model.square_start}; the per-size model holds from "
+              f"H = {h0}, W = {w0})."),
+             "",
+             f"H and W multiples of {s}{_from_text(cf, 0, 0)}:"]
+    multiples = cf.forms([(0, 0)])[0]
+    for quantity in QUANTITIES:
+        if multiples:
+            lines.append(f"  {LABELS[quantity]:<13} = B · ({multiples[quantity].render()})")
+    if not multiples:
+        lines.append("  the network does not run (branches that meet disagree in size)")
+    never = [r for r in range(s) if not cf.runs(r, r)]
+    if never:
+        lines += ["", (f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
+                  "(branches that meet disagree in size).")]
+    lines += ["", f"Square inputs N x N, by N mod {s} (each from the N shown):"]
+    for quantity in QUANTITIES:
+        lines.append(f"  {LABELS[quantity]}:")
+        groups = cf.square_groups(quantity)
+        for residues, form, start in groups[:SHOWN_CLASSES]:
+            lines.append(f"    N ≡ {residues_text(residues)} (from {start}): "
+                         f"B · ({form.render(('N²', 'N', ''))})")
+        if len(groups) > SHOWN_CLASSES:
+            lines.append(f"    ... {len(groups) - SHOWN_CLASSES} more classes: `--format json` lists them all")
+    lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
+              f"depending on (H mod {s}, W mod {s}); `--format json` lists "
+              + ("every class." if s <= 64 else "the classes of square inputs.")]
+    return "\n".join(lines) + "\n"
+
+
+def _from_text(cf: ClosedForm, rh: int, rw: int) -> str:
+    if not cf.runs(rh, rw):
+        return ""
+    h, w = cf.start(rh, rw)
+    return f" (from {h} x {w})"
+
+
+def render_json(cf: ClosedForm, model_name: str) -> dict[str, Any]:
+    s = cf.stride
+    pairs = [(rh, rw) for rh in range(s) for rw in range(s)] if s <= 64 else [(r, r) for r in range(s)]
+    forms = cf.forms(pairs)
+    return {
+        "model": model_name,
+        "convention": cf.convention,
+        "dtype": cf.dtype,
+        "upto": cf.upto,
+        "stride": s,
+        "min_size": list(cf.model.min_size),
+        "form": "batch * (a*H*W + b*H + c*W + d), per class (H mod stride, W mod stride)",
+        "classes": [{"h_mod": rh, "w_mod": rw, "runs": bool(f),
+                     "from": list(cf.start(rh, rw)) if f else None,
+                     **{q: f[q].as_strings() for q in QUANTITIES if f}}
+                    for (rh, rw), f in zip(pairs, forms)],
+    }

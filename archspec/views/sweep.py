@@ -1,0 +1,91 @@
+"""Sweep rows as a terminal table, CSV or JSON, and as a chart (matplotlib,
+imported only when a chart is asked for)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ..costs.sweep import QUANTITIES, SweepRow
+from ..errors import ArchError
+from .units import readable_flops, readable_memory
+
+
+def row_dict(row: SweepRow) -> dict[str, Any]:
+    record: dict[str, Any] = dict(row.values)
+    record.update(height=row.height, width=row.width, batch=row.batch)
+    for quantity in QUANTITIES:
+        record[quantity] = row.figures[quantity] if row.figures else None
+    record["error"] = row.error
+    return record
+
+
+def render_rows(rows: list[SweepRow], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps([row_dict(r) for r in rows], indent=1) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        records = [row_dict(r) for r in rows]
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if v is None else v for k, v in record.items()})
+        return buffer.getvalue()
+    names = list(rows[0].values) if rows else []
+    header = [*names, "size", "batch", "params", "param mem", "feature mem", "FLOPs", "MACs"]
+    table = [header]
+    for r in rows:
+        cells = [str(r.values[n]) for n in names] + [f"{r.height}x{r.width}", str(r.batch)]
+        if r.figures is None:
+            cells += [f"error: {r.error}"]
+        else:
+            f = r.figures
+            cells += [f"{f['params']:,}", readable_memory(f["param_bytes"]),
+                      readable_memory(f["feature_bytes"]), readable_flops(f["flops"]),
+                      readable_flops(f["macs"]).replace("FLOPs", "MACs")]
+        table.append(cells)
+    widths = [max(len(row[i]) for row in table if i < len(row) and not row[i].startswith("error"))
+              for i in range(len(header))]
+    lines = []
+    for row in table:
+        lines.append("  ".join(cell.rjust(widths[i]) if not cell.startswith("error") else cell
+                               for i, cell in enumerate(row)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def plot_rows(rows: list[SweepRow], path: Path, title: str) -> None:
+    """FLOPs and feature memory against input side, one line per (values, batch)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ArchError("--plot needs matplotlib: pip install 'archspec[plot]'") from None
+    series: dict[str, list[SweepRow]] = {}
+    for r in rows:
+        if r.figures is None:
+            continue
+        label = ", ".join([f"{k}={v}" for k, v in r.values.items()] + [f"batch {r.batch}"])
+        series.setdefault(label, []).append(r)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label, points in series.items():
+        sides = [(p.height * p.width) ** 0.5 for p in points]
+        left.plot(sides, [p.figures["flops"] / 1e9 for p in points], marker=".", label=label)  # type: ignore[index]
+        right.plot(sides, [p.figures["feature_bytes"] / 2**20 for p in points], marker=".", label=label)  # type: ignore[index]
+    left.set(xlabel="input side (√(H·W) px)", ylabel="GFLOPs", title=f"{title}: compute")
+    right.set(xlabel="input side (√(H·W) px)", ylabel="feature memory (MB)", title=f"{title}: memory")
+    for axes in (left, right):
+        axes.grid(alpha=0.3)
+    if len(series) > 1:
+        left.legend(fontsize=8)
+    figure.tight_layout()
+    try:
+        figure.savefig(path, dpi=110)
+    except OSError as exc:
+        raise ArchError(f"cannot write {path}: {exc.strerror}") from None
+    finally:
+        plt.close(figure)
