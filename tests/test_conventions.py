@@ -35,8 +35,8 @@ import pytest
 
 from archspec import analyze, load, loads
 from archspec.costs.compare_conventions import compare
-from archspec.kinds.conventions import CONVENTIONS
-from archspec.kinds.conventions import get_convention as get
+from archspec.conventions import CONVENTIONS
+from archspec.conventions import get_convention as get
 
 SPECS = Path(__file__).parent.parent / "specs"
 

@@ -89,7 +89,7 @@ def test_missing_import_names_the_importing_line(tmp_path: Path) -> None:
     (["--set", "width"], "expected NAME=VALUE"),
     (["--upto", "res5c_rleu"], "no layer named 'res5c_rleu'"),
     (["--size", "8"], "input too small"),
-    (["--convention", "nope"], "unknown convention"),
+    (["--convention", "nope"], "'nope' is not one of"),
 ])
 def test_bad_command_line_values(args: list[str], words: str) -> None:
     spec = Path(__file__).resolve().parent.parent / "specs" / "resnet-50.arch"

@@ -14,7 +14,7 @@ from reference import arithmetic
 
 from archspec.kinds import REGISTRY, Layer
 from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError
-from archspec.kinds.conventions import CONVENTIONS, PRICED_BY_KIND
+from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds.families import KeepsShape, NoParameters
 from archspec.kinds.formula import ZERO, Formula
 from archspec.kinds.site import Site

@@ -18,12 +18,6 @@ class Memory(str, Enum):
     peak = "peak"
 
 
-class Optimizer(str, Enum):
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-
-
 def beyond(graph: Graph, size: tuple[int, int] | None, batch: int, upto: str | None, dtype: str,
            convention: str, peak: bool, training: bool, optimizer: str, fit: str | None,
            device: str | None, plot: Path | None) -> tuple[Analysis, Beyond]:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import DType, fail, parse_overrides, parse_size
+from .options import Convention, DType, chosen, fail, parse_overrides, parse_size
 
 
 def explain(
@@ -19,8 +19,8 @@ def explain(
     batch: Annotated[int, typer.Option(help="images per batch")] = 1,
     upto: Annotated[Optional[str], typer.Option(help="analyse up to and including this layer")] = None,
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
-    dtype: Annotated[DType, typer.Option(help="bytes per element of parameters and features")] = DType.float32,
-    convention: Annotated[str, typer.Option(help="how FLOPs are counted (burden = the reference table)")] = "burden",
+    dtype: Annotated[DType, typer.Option(help="bytes per element of parameters and features")] = "float32",
+    convention: Annotated[Convention, typer.Option(help="how FLOPs are counted (burden: the reference table's rules; docs/conventions.md)")] = "burden",
     formula: Annotated[bool, typer.Option("--formula", help="total FLOPs, MACs and feature memory as exact "
                                           "formulas in input height H, width W and batch B")] = False,
     subtotals: Annotated[bool, typer.Option(help="per-kind and per-stage shares")] = True,
@@ -31,6 +31,7 @@ def explain(
     from ..errors import ArchError
     from ..graph.load import load_graph
 
+    dtype, convention = chosen(dtype), chosen(convention)
     try:
         if format not in ("text", "json"):
             raise ArchError(f"--format {format!r}: expected text or json")
@@ -40,14 +41,14 @@ def explain(
             from ..costs.closed_form import closed_form
             from ..views.closed_form import render_json, render_text
 
-            cf = closed_form(graph, upto, dtype.value, convention)
+            cf = closed_form(graph, upto, dtype, convention)
             text = (json.dumps(render_json(cf, name), indent=1) + "\n" if format == "json"
                     else render_text(cf, name))
         else:
             from ..costs import explain as explaining
             from ..views import explain as explain_view
 
-            result = explaining.explain(graph, parse_size(size), batch, upto, dtype.value,
+            result = explaining.explain(graph, parse_size(size), batch, upto, dtype,
                                         convention, layer)
             text = (json.dumps(explain_view.render_json(result), indent=1) + "\n" if format == "json"
                     else explain_view.render_text(result, subtotals))

@@ -1,12 +1,18 @@
-"""Option parsing shared by the commands: sizes, overrides, error exits."""
+"""Option parsing shared by the commands: sizes, overrides, error exits, and
+the choices of the options that name something from the code's own tables
+(dtypes, conventions, optimizers, devices)."""
 
 from __future__ import annotations
 
 import itertools
 from enum import Enum
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 import typer
+
+from ..conventions import CONVENTIONS
+from ..costs.catalogue import DTYPE_BYTES, OPTIMIZER_STATES
+from ..costs.devices import DEVICES
 
 
 class Format(str, Enum):
@@ -16,11 +22,25 @@ class Format(str, Enum):
     markdown = "markdown"
 
 
-class DType(str, Enum):
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-    int8 = "int8"
+def _choices(name: str, table: Any) -> Any:
+    """An option whose values are a table's names (typer offers an Enum's values)."""
+    return Enum(name, [(key, key) for key in table], type=str)
+
+
+if TYPE_CHECKING:  # to the type checker each choice is its name, a str
+    DType: TypeAlias = str
+    Convention: TypeAlias = str
+    Optimizer: TypeAlias = str
+else:
+    DType = _choices("DType", DTYPE_BYTES)
+    Convention = _choices("Convention", CONVENTIONS)
+    Optimizer = _choices("Optimizer", OPTIMIZER_STATES)
+DEVICE_NAMES = ", ".join(DEVICES)
+
+
+def chosen(value: Any) -> str:
+    """A choice option's value as the name the API takes."""
+    return str(getattr(value, "value", value))
 
 
 def parse_size(text: str | None) -> tuple[int, int] | None:

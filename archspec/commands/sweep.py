@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import DType, fail
+from .options import Convention, DType, chosen, fail
 
 
 def sweep(
@@ -18,8 +18,8 @@ def sweep(
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="NAME=V1,V2,...: every combination "
                                                       "of the values is swept")] = None,
     upto: Annotated[Optional[str], typer.Option(help="analyse up to and including this layer")] = None,
-    dtype: Annotated[DType, typer.Option(help="bytes per element of parameters and features")] = DType.float32,
-    convention: Annotated[str, typer.Option(help="how FLOPs are counted (burden = the reference table)")] = "burden",
+    dtype: Annotated[DType, typer.Option(help="bytes per element of parameters and features")] = "float32",
+    convention: Annotated[Convention, typer.Option(help="how FLOPs are counted (burden: the reference table's rules; docs/conventions.md)")] = "burden",
     format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
     plot: Annotated[Optional[Path], typer.Option(help="also draw FLOPs and feature memory against "
                                                  "size to this image (needs matplotlib)")] = None,
@@ -33,11 +33,12 @@ def sweep(
     from ..views.sweep import render_rows
     from .options import parse_batches, parse_set_grid, parse_sizes
 
+    dtype, convention = chosen(dtype), chosen(convention)
     try:
         if format not in ("table", "csv", "json"):
             raise ArchError(f"--format {format!r}: expected table, csv or json")
         rows = run(str(spec), parse_sizes(size), parse_batches(batch), parse_set_grid(set_),
-                   upto, dtype.value, convention)
+                   upto, dtype, convention)
         text = render_rows(rows, format)
         if plot is not None:
             from ..views.sweep import plot_rows

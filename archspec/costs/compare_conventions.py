@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..conventions import CONVENTIONS, Convention
 from ..graph.layer_graph import Graph
-from ..kinds.conventions import CONVENTIONS, Convention
 from .engine import analyze
 
 

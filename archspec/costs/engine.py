@@ -12,16 +12,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from math import prod
 
+from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..gc_pause import gc_paused
 from ..graph.layer_graph import Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Layer, Shape
-from ..kinds.conventions import Convention, get_convention
 from ..kinds.site import Site
 from ..limits import MAX_SIDE
-
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+from .catalogue import DTYPE_BYTES
 
 
 @dataclass(slots=True)

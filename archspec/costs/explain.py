@@ -12,14 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from math import prod
 
+from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
 from ..kinds import Shape, show
-from ..kinds.conventions import Convention, get_convention
 from ..kinds.formula import Formula, Term
 from ..kinds.shape import dims
 from ..kinds.site import Site
-from .engine import DTYPE_BYTES, Analysis, LayerCost, analyze
+from .catalogue import DTYPE_BYTES
+from .engine import Analysis, LayerCost, analyze
 
 
 def number(n: int) -> str:

@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import prod
 
-from .engine import DTYPE_BYTES, Analysis
+from .catalogue import DTYPE_BYTES
+from .engine import Analysis
 
 
 @dataclass(slots=True)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .catalogue import DTYPE_BYTES
 from .devices import Device, get_device
-from .engine import DTYPE_BYTES, Analysis
+from .engine import Analysis
 
 
 @dataclass(slots=True)

@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
 from ..graph.shapes import NOT_VECTORISED, guarded, works
 from ..graph.sides import SideModel, build_side_model
 from ..kinds import Layer
-from ..kinds.conventions import Convention, get_convention
 from ..kinds.site import Site
 from ..limits import MAX_POINTS
 from .engine import analysed_nodes, analyze, check_dtype

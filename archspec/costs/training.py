@@ -16,10 +16,9 @@ from math import isfinite, prod
 
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
-from .engine import DTYPE_BYTES, Analysis, analyze
+from .catalogue import DTYPE_BYTES, OPTIMIZER_STATES
+from .engine import Analysis, analyze
 from .memory import liveness
-
-OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "adam": 2}  # arrays of parameter size it keeps
 
 
 @dataclass(slots=True)

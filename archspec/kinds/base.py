@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .conventions import CONVENTIONS, PRICED_BY_KIND
+from ..conventions import CONVENTIONS, PRICED_BY_KIND
 from .formula import ZERO, Formula
 from .shape import Shape
 from .site import Site

@@ -77,7 +77,7 @@ PRICED_BY_KIND = tuple(name for name, c in CONVENTIONS.items() if c.macs_multipl
 
 
 def get_convention(name: str) -> Convention:
-    from ..errors import ArchError, suggest
+    from .errors import ArchError, suggest
 
     if name not in CONVENTIONS:
         raise ArchError(f"unknown convention '{name}'; known: {', '.join(CONVENTIONS)}",
