@@ -34,9 +34,9 @@ from pathlib import Path
 import pytest
 
 from archspec import analyze, load, loads
-from archspec.costs.compare_conventions import compare
 from archspec.conventions import CONVENTIONS
 from archspec.conventions import get_convention as get
+from archspec.costs.compare_conventions import compare
 
 SPECS = Path(__file__).parent.parent / "specs"
 

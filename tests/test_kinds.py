@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 import pytest
 from reference import arithmetic
 
+from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds import REGISTRY, Layer
 from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError
-from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds.families import KeepsShape, NoParameters
 from archspec.kinds.formula import ZERO, Formula
 from archspec.kinds.site import Site
