@@ -47,7 +47,7 @@ def zoo_all_scales() -> tuple[int, int]:
     """Every spec with a feature layer, analysed up to it at each report scale
     (plus one full pass), in this process.  Returns (specs, analyses)."""
     from archspec import analyze, load
-    from archspec.builtins import round_half_away
+    from archspec.graph.builtins import round_half_away
 
     specs = analyses = 0
     for path in sorted((ROOT / "specs").glob("*.arch")):
@@ -85,7 +85,7 @@ def main() -> None:
     repeats = 3 if args.quick else 7
 
     from archspec import analyze, loads
-    from archspec.parser import parse
+    from archspec.syntax.parser import parse
 
     rows: list[tuple[str, str]] = []
     interpreter = wall([sys.executable, "-c", "pass"], repeats)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from archspec import load  # noqa: E402  (after the path set-up above)
-from archspec import sweep as sweeping  # noqa: E402
+from archspec.costs import sweep as sweeping  # noqa: E402
 
 SIZES = [(s, s) for s in range(224, 1224)]
 

@@ -1,5 +1,5 @@
 """Each layer kind's arithmetic, checked by hand: shapes, parameters and the
-burden convention's FLOPs (CONVENTIONS.md)."""
+burden convention's FLOPs (the reference's core/burden.m rules)."""
 
 from __future__ import annotations
 
@@ -111,3 +111,36 @@ def test_fully_connected_weights_cover_the_reference_input() -> None:
     big = analyze(spec, size=(13, 13)).layers[-1]
     assert (big.output_shape, big.params) == ((4096, 8, 8), ref.params)
     assert big.flops == 8 * 8 * 4096 * (256 * 6 * 6) + 8 * 8 * 4096
+
+
+def test_gelu_by_hand_and_as_each_tool_counts_it() -> None:
+    """GELU on 8 x 5 x 7 (280 elements), the figures each tool printed for
+    torch.nn.GELU on a 1 x 8 x 5 x 7 input (both approximations): ptflops 560 (its
+    module hook and the patched F.gelu both count), calflops 280, fvcore, thop and
+    FlopCounterMode 0.  The reference's rules leave erf out, as they leave a sigmoid's
+    exponential out.  Its output is a new tensor: 280 x 4 B."""
+    for text in ("gelu", 'gelu(approximate="tanh")'):
+        spec = loads(f"input 8 x 5 x 7\nx = {text}\n")
+        figures = {c: analyze(spec, convention=c).totals.flops
+                   for c in ("burden", "macs", "flops", "fvcore", "ptflops", "thop", "calflops")}
+        assert figures == {"burden": 0, "macs": 0, "flops": 0, "fvcore": 0, "ptflops": 560, "thop": 0,
+                           "calflops": 280}
+        assert analyze(spec).totals.feature_bytes == 280 * 4
+
+
+def test_gelu_backward_keeps_its_input() -> None:
+    """conv(8, 1) > gelu on 8 x 5 x 7: the GELU's input gradient dy·(Φ(x) + x·φ(x)) is a
+    multiply, an add and a multiply per element, 3 x 280 = 840; it keeps its input (the
+    conv's output, 280 x 4 B), which the conv's weight gradient does not need."""
+    from archspec.costs.training import training
+
+    spec = loads("input 8 x 5 x 7\nx = conv(8, 1) > gelu\n")
+    t = training(analyze(spec))
+    assert (t.layers[1].backward_input_flops, t.layers[1].saved_bytes) == (840, 280 * 4)
+
+
+def test_gelu_rejects_an_unknown_approximation() -> None:
+    from archspec.errors import ArchError
+
+    with pytest.raises(ArchError, match="approximate"):
+        analyze(loads('input 8 x 5 x 7\nx = gelu(approximate="fast")\n'))

@@ -46,6 +46,15 @@ def test_relu_is_memory_bound() -> None:
     assert layer.seconds == pytest.approx(1_605_632 / BANDWIDTH, rel=1e-12)
 
 
+def test_batch_norm_runs_unfused_one_multiply_add_per_element() -> None:
+    """BN on 64 x 56 x 56, batch 1, as an eager framework runs it: one multiply-add per
+    element, work 2 x 200,704 = 401,408; bytes: input and output 2 x 200,704 x 4 =
+    1,605,632, plus scale, shift, mean and variance 4 x 64 x 4 = 1,024: 1,606,656."""
+    spec = loads("input 64 x 56 x 56\nx = bn\n")
+    (layer,) = roofline(analyze(spec), "a100").layers
+    assert (layer.work, layer.bytes_moved, layer.bound) == (401_408, 1_606_656, "memory")
+
+
 def test_total_is_the_sum_of_layers_and_views_are_free() -> None:
     spec = loads("input 64 x 56 x 56\nx = conv(64, 3, pad=1, bias=false) > relu > flatten\n")
     r = roofline(analyze(spec), "a100")

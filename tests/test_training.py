@@ -3,6 +3,7 @@ batch solver's answer fits and the next batch does not."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,17 @@ def test_unknown_optimizer(net) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("path", sorted(SPECS.glob("*.arch")), ids=lambda p: p.stem)
 def test_every_spec_trains(path: Path) -> None:
+    """Invariants every network obeys: what a step keeps grows by the same amount per
+    image; backward costs are exactly linear in the batch; and every convolution or
+    fully-connected layer learns, so the weight gradients cost at least their MACs."""
     graph = load(path)
-    t = training(analyze(graph, batch=2), "adam")
-    assert t.activation_bytes > 0 and t.backward_weight_flops > 0
+    steps = [training(analyze(graph, batch=b), "adam") for b in (1, 2, 3)]
+    per_image = [b.total_bytes - a.total_bytes for a, b in pairwise(steps)]
+    assert per_image[0] == per_image[1] > 0
+    one, two = steps[0], steps[1]
+    assert two.backward_input_flops == 2 * one.backward_input_flops
+    assert two.backward_weight_flops == 2 * one.backward_weight_flops
+    assert one.backward_weight_flops >= analyze(graph).totals.macs
 
 
 def test_python_api(net) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +114,24 @@ def test_python_api(net) -> None:  # type: ignore[no-untyped-def]
     assert fit(net, 10_000) == 20  # as in test_fit_by_hand
     assert train(net, batch=2, optimizer="adam").total_bytes == 2800  # as in the memory test
     assert peak_memory(net).peak_bytes == 32 * 4 + 3 * 4  # conv output (relu in place) + fc output
-    assert roofline_time(net, "h100").seconds > 0
+    # every layer of the three is memory-bound on an H100 (3,350 GB/s): conv 48 floats moved
+    # + 20 parameters = 272 B; ReLU 64 floats = 256 B; fc 35 floats + 99 parameters = 536 B
+    assert roofline_time(net, "h100").seconds == pytest.approx((272 + 256 + 536) / 3350e9, rel=1e-12)
+
+
+def test_lrn_and_batch_norm_backward_by_hand() -> None:
+    """conv(8, 1) on 8 x 4 x 4, then LRN(5), then BN, batch 1 (the conv learns, so every
+    later layer needs its input gradient).
+    LRN: 128 outputs; its forward (burden) is 128 + (2 + 2·8)·4·4 = 416, its input
+    gradient about twice that, 832; no weights.
+    BN (affine): input gradient 3 per element, 384; weight gradient (x-hat, the sums of
+    dy·x-hat and dy) 3 per element, 384."""
+    spec = loads("input 8 x 4 x 4\nx = conv(8, 1) > lrn(5) > bn\n")
+    conv, lrn, bn = training(analyze(spec)).layers
+    assert (lrn.backward_input_flops, lrn.backward_weight_flops) == (832, 0)
+    assert (bn.backward_input_flops, bn.backward_weight_flops) == (384, 384)
+    # the conv's input is the image: no input gradient; weights 128·8 MACs + 128 bias sums
+    assert (conv.backward_input_flops, conv.backward_weight_flops) == (0, 128 * 8 + 128)
 
 
 def test_dropout_makes_a_new_tensor_in_training() -> None:

@@ -1,4 +1,4 @@
-"""Figures are written as the reference table writes them (CONVENTIONS.md)."""
+"""Figures are written as the reference table writes them (the reference's num2str and round)."""
 
 from archspec.views.units import readable_flops, readable_memory
 

@@ -170,7 +170,7 @@ def test_caffenet_at_half_size() -> None:
                 + 13 * 13 * 256 + 6 * 6 * 256 * 2     # conv2, pool2, norm2
                 + 6 * 6 * 384 * 2 + 6 * 6 * 256       # conv3, conv4, conv5
                 + 3 * 3 * 256)                        # pool5
-    # FLOPs (CONVENTIONS.md): conv out * (k*k*cin/groups + 1); ReLU 2 * out;
+    # FLOPs (burden.m): conv out * (k*k*cin/groups + 1); ReLU 2 * out;
     # max pool 2 * out * stride^2; LRN out + (2 + 2C) * H * W.
     flops = (26 * 26 * 96 * (11 * 11 * 3 + 1) + 2 * 26 * 26 * 96
              + 2 * 13 * 13 * 96 * 4 + 13 * 13 * 96 + (2 + 2 * 96) * 13 * 13

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -57,6 +57,35 @@ class Sigmoid(KeepsShape, NoParameters, Layer):
     backward = Backward(keeps_output=True, input_grad=2 * OUT, weight_grad=ZERO)  # dy * y * (1 - y)
     work = ZERO
     traffic = INPUTS + OUT
+
+
+class GELU(KeepsShape, NoParameters, Layer):
+    """Gaussian error linear unit, x·Φ(x) (torch.nn.GELU): exact, or with
+    `approximate="tanh"`.  Like the sigmoid's exponential, erf and tanh are
+    not counted by the reference's rules."""
+
+    kind = "gelu"
+    summary = "Gaussian error linear unit x·Φ(x) (exact, or approximate=\"tanh\")"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),))
+    storage = NEW  # nn.GELU has no in-place form
+    feature_arrays = 1
+    macs = ZERO
+    flops = per_convention(
+        burden=Uncounted("erf and tanh are not counted, as the reference leaves exponentials out"),
+        fvcore=Uncounted("aten::gelu has no handle"),
+        ptflops=2 * OUT,  # nn.GELU is hooked like a ReLU, and the F.gelu its forward calls is patched too
+        thop=Uncounted("nn.GELU is not a registered module"),
+        calflops=OUT,  # _gelu_flops_compute, whatever the approximation
+    )
+    # dx = dy·(Φ(x) + x·φ(x)): a multiply, an add and a multiply per element (Φ, φ not counted)
+    backward = Backward(keeps_inputs=True, input_grad=3 * OUT, weight_grad=ZERO)
+    work = ZERO  # as the reference counts it: only transcendental work
+    traffic = INPUTS + OUT
+
+    approximate: Literal["none", "tanh"] = "none"
 
 
 class Softmax(KeepsShape, NoParameters, Layer):
@@ -116,4 +145,4 @@ class Dropout(KeepsShape, NoParameters, Layer):
     p: Probability = 0.5
 
 
-__all__ = ["Dropout", "ReLU", "Sigmoid", "Softmax"]
+__all__ = ["GELU", "Dropout", "ReLU", "Sigmoid", "Softmax"]
