@@ -26,10 +26,9 @@ from ..errors import ArchError
 from ..graph.layer_graph import Graph
 from ..graph.shapes import NOT_VECTORISED, guarded, works
 from ..graph.sides import SideModel, build_side_model
-from ..kinds import Layer
 from ..kinds.site import Site
 from ..limits import MAX_POINTS
-from .engine import analysed_nodes, analyze, check_dtype
+from .engine import analysed_nodes, analyze, check_dtype, priced
 
 QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
@@ -64,14 +63,15 @@ def _as_points(value: Any, points: int, dtype: Any) -> np.ndarray:
     return np.broadcast_to(array, (points,)) if array.shape != (points,) else array
 
 
-def _pointwise(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int) -> np.ndarray:
+def _pointwise(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...],
+               points: int) -> list[tuple[Any, ...]]:
     """Evaluate function(inputs, output) at each point with plain ints."""
     values = []
     for p in range(points):
         ins = [tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in s) for s in inputs]
         out = tuple(int(v[p]) if isinstance(v, np.ndarray) else int(v) for v in output)
         values.append(function(ins, out))
-    return np.array(values, dtype=object)
+    return values
 
 
 def kept_arrays(graph: Graph, nodes: list[int]) -> dict[int, int]:
@@ -92,14 +92,17 @@ def kept_arrays(graph: Graph, nodes: list[int]) -> dict[int, int]:
 
 
 def _evaluate(function: Any, inputs: list[tuple[Any, ...]], output: tuple[Any, ...], points: int,
-              dtype: Any) -> np.ndarray:
+              dtype: Any) -> list[np.ndarray]:
+    """The figures function(inputs, output) returns, each at every point: computed
+    once on arrays where the rules allow, else one point at a time."""
     try:
         with np.errstate(all="raise"):
-            value = function([guarded(s) for s in inputs], guarded(output))
-        return _as_points(np.asarray(value).view(np.ndarray), points, dtype)
+            values = function([guarded(s) for s in inputs], guarded(output))
+        return [_as_points(np.asarray(v).view(np.ndarray), points, dtype) for v in values]
     except NOT_VECTORISED:
         # a rule that branches differently at different sizes: one point at a time
-        return _pointwise(function, inputs, output, points).astype(dtype)
+        table = _pointwise(function, inputs, output, points)
+        return [np.array([row[k] for row in table], dtype=object).astype(dtype) for k in range(len(table[0]))]
 
 
 def _channels(graph: Graph, index: int, inputs: list[tuple[Any, ...]], points: int) -> np.ndarray:
@@ -116,14 +119,6 @@ def _channels(graph: Graph, index: int, inputs: list[tuple[Any, ...]], points: i
         shapes = [tuple(values[3 * k:3 * k + 3]) for k in range(len(inputs))]
         channels.append(layer.output_shape(shapes)[0])  # type: ignore[arg-type]
     return np.asarray(channels, dtype=np.int64)[inverse.reshape(-1)]
-
-
-def _at_site(layer: Layer, formula: Any) -> Any:
-    return lambda ins, o: formula(Site(layer, tuple(ins), o))
-
-
-def _summed(layer: Layer, arrays: dict[str, Any]) -> Any:
-    return lambda ins, o: sum(f(Site(layer, tuple(ins), o)) for f in arrays.values())
 
 
 def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
@@ -158,18 +153,16 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         if layer is None:
             continue
         out = shapes[i]
-        def at_points(rule: Any) -> np.ndarray:
-            return _evaluate(rule, inputs, out, points, number)  # noqa: B023  (called at once)
-
-        params = at_points(_summed(layer, layer.learnable()))
-        buffers = at_points(_summed(layer, layer.buffers()))
-        flops = at_points(_at_site(layer, layer.flops_under(rules.name)))
-        macs = at_points(_at_site(layer, layer.macs))
+        # the engine's own pricing, on arrays holding every size at once
+        params, buffers, flops, macs = _evaluate(
+            lambda ins, o, layer=layer: priced(layer, Site(layer, tuple(ins), o), rules),
+            inputs, out, points, number)
         arrays = kept[i]
         if arrays == 0:
             feature = np.zeros(points, dtype=number)
         else:
-            feature = at_points(lambda ins, o, arrays=arrays: arrays * prod(o) * width_bytes)
+            (feature,) = _evaluate(lambda ins, o, arrays=arrays: (arrays * prod(o) * width_bytes,),
+                                   inputs, out, points, number)
         for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
                             ("macs", macs), ("feature_bytes", feature)):
             totals[name] = totals[name] + value

@@ -116,14 +116,20 @@ def smallest_working_size(graph: Graph, nodes: Sequence[int] | None, current: Si
         high *= 2
         if high > MAX_SIDE:
             return None
-    low = 0  # invariant: low fails (or is 0), high works
+    return first_working(graph, nodes, range(1, high + 1))
+
+
+def first_working(graph: Graph, nodes: Sequence[int] | None, sides: Sequence[int]) -> int:
+    """The first of `sides` (ascending; the last works) from which every
+    larger one works too: output sides grow with the input, so bisect."""
+    low, high = -1, len(sides) - 1  # invariant: sides[low] fails (or low is -1), sides[high] works
     while high - low > 1:
         mid = (low + high) // 2
-        if works(graph, nodes, (mid, mid)):
+        if works(graph, nodes, (sides[mid], sides[mid])):
             high = mid
         else:
             low = mid
-    return high
+    return sides[high]
 
 
 # --- many sizes at once -----------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..errors import ArchError
 from ..kinds import Layer
 from ..limits import MAX_SIDE, MAX_STRIDE
 from .layer_graph import Graph
-from .shapes import propagate_many, works
+from .shapes import first_working, propagate_many, works
 
 
 def layer_stride(layer: Layer) -> int:
@@ -180,15 +180,7 @@ def _square_start(graph: Graph, nodes: list[int], low: int, base: int, runs: np.
     """Smallest N from which every N' x N' (N' >= N, in running classes) runs;
     output sides grow with the input, so bisect."""
     candidates = [n for n in range(low, base + 1) if runs[0][n % stride] and runs[1][n % stride]]
-    lo, hi = -1, len(candidates) - 1  # candidates[hi] works (base does)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        n = candidates[mid]
-        if works(graph, nodes, (n, n)):
-            hi = mid
-        else:
-            lo = mid
-    return candidates[hi]
+    return first_working(graph, nodes, candidates)  # the last candidate, base, works
 
 
 def _model_start(graph: Graph, model: SideModel, axis: int) -> int:
