@@ -15,8 +15,8 @@ from reference import arithmetic
 from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds import REGISTRY, Layer
 from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError
-from archspec.kinds.families import KeepsShape, NoParameters
 from archspec.kinds.formula import ZERO, Formula
+from archspec.kinds.shape import SAME
 from archspec.kinds.site import Site
 from archspec.kinds.terms import OUT
 
@@ -32,7 +32,7 @@ def example_site(kind: str) -> Site:
 
 def test_the_fact_lists_cover_the_documented_facts() -> None:
     assert set(DECLARED) == {"summary", "category", "positional", "arity", "example", "macs", "flops",
-                             "backward", "storage", "feature_arrays", "work", "traffic"}
+                             "backward", "storage", "feature_arrays", "layout", "work", "traffic"}
     assert set(IMPLEMENTED) == {"output_shape", "downsampling", "size_lines", "learnable", "buffers"}
 
 
@@ -93,6 +93,15 @@ def test_every_kind_has_its_documentation_row() -> None:
 
 # --- a kind that leaves a fact out -------------------------------------------------------
 
+METHODS = {
+    "output_shape": lambda self, inputs: inputs[0],
+    "downsampling": lambda self: (1, 1),
+    "size_lines": lambda self, inputs, output: [],
+    "learnable": lambda self: {},
+    "buffers": lambda self: {},
+}
+
+
 def _complete() -> dict[str, Any]:
     """Every fact of a minimal element-wise kind; tests delete one at a time."""
     return {
@@ -100,11 +109,12 @@ def _complete() -> dict[str, Any]:
         "example": Example(((2, 3, 3),)), "macs": ZERO,
         "flops": {name: OUT for name in PRICED_BY_KIND},
         "backward": Backward(input_grad=OUT, weight_grad=ZERO), "storage": NEW, "feature_arrays": 1,
-        "work": OUT, "traffic": OUT,
+        "layout": SAME, "work": OUT, "traffic": OUT,
+        **METHODS,
     }
 
 
-def _define(name: str, facts: dict[str, Any], bases: tuple[type, ...] = (KeepsShape, NoParameters)) -> type:
+def _define(name: str, facts: dict[str, Any], bases: tuple[type, ...] = ()) -> type:
     namespace: dict[str, Any] = {"kind": name, "__module__": __name__,
                                  "__annotations__": {}}
     namespace.update(facts)
@@ -128,20 +138,12 @@ def test_a_kind_without_a_fact_is_refused(fact: str) -> None:
     assert f"test_no_{fact}" not in REGISTRY
 
 
-METHODS = {
-    "output_shape": lambda self, inputs: inputs[0],
-    "downsampling": lambda self: (1, 1),
-    "size_lines": lambda self, inputs, output: [],
-    "learnable": lambda self: {},
-    "buffers": lambda self: {},
-}
-
-
 @pytest.mark.parametrize("method", sorted(IMPLEMENTED))
 def test_a_kind_without_a_method_is_refused(method: str) -> None:
-    facts = {**_complete(), **{m: f for m, f in METHODS.items() if m != method}}
+    facts = _complete()
+    del facts[method]
     with pytest.raises(KindError, match=f"'test_no_{method}' does not implement {method}"):
-        _define(f"test_no_{method}", facts, bases=())
+        _define(f"test_no_{method}", facts)
 
 
 def test_a_kind_without_a_conventions_flops_is_refused() -> None:

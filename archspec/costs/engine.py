@@ -18,6 +18,7 @@ from ..gc_pause import gc_paused
 from ..graph.layer_graph import Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Layer, Shape
+from ..kinds.shape import IMAGE
 from ..kinds.site import Site
 from ..limits import MAX_SIDE
 from .catalogue import DTYPE_BYTES
@@ -42,6 +43,8 @@ class LayerCost:
     layer: Layer
     input_shapes: tuple[Shape, ...]
     node: int  # the graph node it belongs to
+    layout: str  # its output an image or a token sequence
+    input_layouts: tuple[str, ...]
 
     @property
     def site(self) -> Site:
@@ -69,6 +72,7 @@ class Analysis:
     layers: list[LayerCost] = field(default_factory=list)
     totals: Totals = field(default_factory=Totals)
     input_shapes: dict[str, Shape] = field(default_factory=dict)  # every network input at this size
+    input_layout: str = IMAGE
 
 
 def check_dtype(dtype: str) -> int:
@@ -118,7 +122,8 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     shapes = infer_shapes(graph, size, nodes)
     first_input = shapes[graph.input_ids[0]]
     assert first_input is not None
-    result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype)
+    result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype,
+                      input_layout=graph.nodes[graph.input_ids[0]].layout)
     for i in graph.input_ids:
         result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
     readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
@@ -155,7 +160,8 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         feature = kept * prod(out) * width * batch
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
-                         node.location.path, node.location.line, layer, ins, i)
+                         node.location.path, node.location.line, layer, ins, i, node.layout,
+                         tuple(graph.nodes[j].layout for j in node.inputs))
         result.layers.append(cost)
         totals.params += params
         totals.buffers += buffers

@@ -100,7 +100,8 @@ def explain(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
 def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) -> LayerExplanation:
     layer, site, inputs = cost.layer, cost.site, list(cost.input_shapes)
     lines: list[tuple[str, str]] = [
-        ("shape", f"{' + '.join(show(s) for s in inputs)} → {show(cost.output_shape)}")]
+        ("shape", f"{' + '.join(show(s, lay) for s, lay in zip(inputs, cost.input_layouts))} → "
+                  f"{show(cost.output_shape, cost.layout)}")]
     for text in layer.size_lines(inputs, cost.output_shape):
         label = "height" if text.startswith("H' = ") and "W'" not in text else \
             "width" if text.startswith("W' = ") else "output"

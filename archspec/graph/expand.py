@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from ..errors import ArchError, Location, suggest
 from ..kinds import REGISTRY, Layer, Shape, ShapeError
+from ..kinds.shape import IMAGE, SAME
 from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS
 from ..syntax import tree as ast
 from .evaluate import Evaluator
@@ -337,7 +338,8 @@ class Expander(Evaluator):
         return name
 
     def add_node(self, name: str, layer: Layer | None, inputs: tuple[int, ...], module: ast.Module,
-                 pos: ast.Pos, shape: Any = None, fixed: bool = False, explicit: bool = True) -> int:
+                 pos: ast.Pos, shape: Any = None, fixed: bool = False, explicit: bool = True,
+                 layout_of_input: str = IMAGE) -> int:
         graph = self.graph
         if name in graph.index or name in self.prefixes:
             if explicit:
@@ -353,7 +355,9 @@ class Expander(Evaluator):
                              "anyone can run (check the repeat counts)", module, pos)
         graph.index[name] = len(graph.nodes)
         location = Location(module.path, pos.line, pos.column, pos.width)
-        graph.nodes.append(Node(name, layer, inputs, location, shape, fixed))
+        layout = (layout_of_input if layer is None else
+                  graph.nodes[inputs[0]].layout if layer.layout == SAME else layer.layout)
+        graph.nodes.append(Node(name, layer, inputs, location, shape, fixed, layout))
         graph.reference_shapes.append(shape if layer is None else self.reference_shape(len(graph.nodes) - 1))
         return len(graph.nodes) - 1
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import ArchError, Location, suggest
 from ..kinds import Layer, Shape
+from ..kinds.shape import IMAGE
 
 
 @dataclass(slots=True)
@@ -23,6 +24,7 @@ class Node:
     location: Location
     shape: Shape | None = None  # declared shape, inputs only
     fixed: bool = False  # an input whose size the command line does not change
+    layout: str = IMAGE  # an image or a token sequence (kinds/shape.py)
 
     @property
     def kind(self) -> str:

@@ -10,7 +10,8 @@ declaration  `kind`, `summary` (one line for `archspec kinds`), `category`
              (explain's shares), `positional` (argument order), `arity`
              (how many input tensors), `example` (arguments and input shapes
              a test prices every fact at)
-shape        `output_shape(inputs)` on ints or, in a sweep, on arrays;
+shape        `output_shape(inputs)` on ints or, in a sweep, on arrays; `layout`
+             (its output an image, a token sequence, or as its input);
              `downsampling()`: the factor by which it divides H and W (the
              closed form's total stride); `size_lines(...)`: the output size
              written out for `explain`
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..conventions import CONVENTIONS, PRICED_BY_KIND
 from .formula import ZERO, Formula
-from .shape import Shape
+from .shape import IMAGE, SAME, TOKENS, Shape
 from .site import Site
 
 REGISTRY: dict[str, type[Layer]] = {}
@@ -134,6 +135,7 @@ DECLARED = {
     "backward": "its backward pass (a Backward)",
     "storage": "where its output lives: NEW, IN_PLACE, VIEW or a Storage",
     "feature_arrays": "how many output-sized arrays the reference's feature memory counts (an int)",
+    "layout": "what its output is: SAME as its first input, an IMAGE or TOKENS",
     "work": "operations it executes on a device, a multiply-add counted as 2 (a Formula)",
     "traffic": "elements it reads and writes (a Formula; its parameters are added by the roofline)",
 }
@@ -148,6 +150,7 @@ IMPLEMENTED = {
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "summary": str, "category": str, "positional": tuple, "arity": Arity, "example": Example,
     "macs": Formula, "flops": Mapping, "backward": Backward, "storage": Storage, "feature_arrays": int,
+    "layout": str,
     "work": Formula, "traffic": Formula,
 }
 
@@ -171,6 +174,7 @@ class Layer(BaseModel):
     backward: ClassVar[Backward]
     storage: ClassVar[Storage]
     feature_arrays: ClassVar[int]
+    layout: ClassVar[str]
     work: ClassVar[Formula]
     traffic: ClassVar[Formula]
 
@@ -249,5 +253,7 @@ def check_kind(cls: type[Layer]) -> None:
     for part in ("input_grad", "weight_grad", "saved_elements", "saved_bytes"):
         if not isinstance(getattr(cls.backward, part), Formula):
             raise KindError(f"layer kind '{name}': backward {part} must be a Formula")
+    if cls.layout not in (SAME, IMAGE, TOKENS):
+        raise KindError(f"layer kind '{name}': layout must be SAME, IMAGE or TOKENS, not {cls.layout!r}")
     if cls.feature_arrays < 0:
         raise KindError(f"layer kind '{name}': feature_arrays must be 0 or more")

@@ -8,7 +8,7 @@ from typing import Any
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .fields import Pad, Positive, Size
 from .formula import Factors, Formula, Named, Term
-from .shape import Shape, ShapeError, Window, dims, padding, pair, require_groups, show
+from .shape import IMAGE, SAME, Shape, ShapeError, Window, dims, padding, pair, require_groups, show
 from .terms import C_IN, INP, INPUTS, OUT, C
 
 # --- names the formulas of this module are written in -------------------------------
@@ -41,6 +41,7 @@ class Convolutional(Layer):
     category = "convolution"
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     traffic = INPUTS + OUT
 
     out: Positive
@@ -213,6 +214,7 @@ class FullyConnected(Layer):
     example = Example(((32, 3, 3),), {"out": 10})
     storage = NEW
     feature_arrays = 1
+    layout = IMAGE
     traffic = INPUTS + OUT
 
     out: Positive

@@ -27,7 +27,7 @@ from .families import NoParameters, collapse_line
 from .fields import Positive, Size
 from .formula import ZERO, Const, Formula, Uncounted
 from .normalization import NORMALISE_ACROSS_CHANNELS
-from .shape import Shape, ShapeError, pair, show
+from .shape import IMAGE, SAME, Shape, ShapeError, pair, show
 from .terms import INPUTS, OUT, C
 
 Scale = Annotated[float | int, Field(gt=0, le=1)]
@@ -50,6 +50,7 @@ class _DetectorLayer(NoParameters, Layer):
     category = "detection"
     storage = NEW
     feature_arrays = 1
+    layout = IMAGE
     macs = ZERO
     flops = NOT_PRICED
     work = ZERO
@@ -75,6 +76,7 @@ class L2Norm(Layer):
     example = Example(((8, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     flops = per_convention(
         burden=NORMALISE_ACROSS_CHANNELS,

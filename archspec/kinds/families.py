@@ -5,11 +5,13 @@ sees it; `Layer` itself states none."""
 from __future__ import annotations
 
 from .formula import Formula
-from .shape import Shape
+from .shape import SAME, Shape
 
 
 class KeepsShape:
     """Its output has its first input's shape: no resampling, nothing to write out."""
+
+    layout = SAME
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         return inputs[0]

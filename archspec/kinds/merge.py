@@ -8,7 +8,7 @@ from __future__ import annotations
 from .base import NEW, Arity, Backward, Example, Layer, per_convention
 from .families import NoParameters
 from .formula import ZERO, Uncounted
-from .shape import Shape, ShapeError, require_same, show
+from .shape import SAME, Shape, ShapeError, require_same, show
 from .terms import INPUTS, N_INPUTS, OUT
 
 SUM_UNSEEN = Uncounted("`a + b` is not a module and no tool patches it")
@@ -26,6 +26,7 @@ class Concat(NoParameters, Layer):
     example = Example(((4, 3, 5), (2, 3, 5)))
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("copies no arithmetic"),
@@ -60,6 +61,7 @@ class _Elementwise(NoParameters, Layer):
     positional = ()
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     traffic = INPUTS + OUT
 

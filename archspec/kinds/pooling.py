@@ -6,7 +6,7 @@ from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
 from .fields import Pad, Size
 from .formula import ZERO, Choice, Term, Test, Uncounted
-from .shape import Shape, ShapeError, Window, padding, pair, show
+from .shape import IMAGE, SAME, Shape, ShapeError, Window, padding, pair, show
 from .terms import AREA_IN, INP, INPUTS, OUT
 
 STRIDE_AREA = Term("stride_area", lambda s: s.layer.stride_area(),
@@ -32,6 +32,7 @@ class WindowPool(NoParameters, Layer):
     category = "pooling"
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     work = BURDEN_POOL
     traffic = INPUTS + OUT
@@ -119,6 +120,7 @@ class GlobalAvgPool(NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    layout = IMAGE
     macs = ZERO
     flops = per_convention(
         burden=INP,

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from .base import NEW, ONE, VIEW, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
 from .formula import ZERO, Uncounted
-from .shape import Shape, ShapeError, show
+from .shape import IMAGE, SAME, Shape, ShapeError, show
 from .terms import INPUTS, OUT
 
 Axis = Annotated[int, Field(ge=0, le=2)]
@@ -43,6 +43,7 @@ class _Rearrangement(NoParameters, Layer):
 class Flatten(_Rearrangement):
     kind = "flatten"
     summary = "flatten to (C*H*W) x 1 x 1"
+    layout = IMAGE
     positional = ()
     example = Example(((4, 3, 5),))
     storage = VIEW
@@ -61,6 +62,7 @@ class Permute(_Rearrangement):
     kind = "permute"
     positional = ("order",)
     summary = "reorder the C, H, W axes (default (0, 2, 1): swap height and width)"
+    layout = SAME
     example = Example(((4, 3, 5),))
     storage = NEW
     traffic = INPUTS + OUT
@@ -90,6 +92,7 @@ class Reshape(_Rearrangement):
     kind = "reshape"
     positional = ("c", "h", "w")
     summary = "reshape to C x H x W (one dimension may be -1; 0 keeps the input's)"
+    layout = IMAGE
     example = Example(((4, 3, 5),), {"c": -1})
     storage = VIEW
     traffic = ZERO  # a view: it moves nothing

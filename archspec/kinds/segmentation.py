@@ -15,7 +15,7 @@ from .base import NEW, Arity, Backward, Example, Layer, per_convention
 from .families import NoParameters
 from .fields import NonNegative, Positive
 from .formula import ZERO, Uncounted
-from .shape import Shape, ShapeError, show
+from .shape import SAME, Shape, ShapeError, show
 from .terms import AREA, INPUTS, OUT
 
 
@@ -38,6 +38,7 @@ class Crop(NoParameters, Layer):
     example = Example(((4, 9, 8), (2, 5, 6)), {"offset": 1})
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("index slicing"),
@@ -83,6 +84,7 @@ class Interp(NoParameters, Layer):
     example = Example(((4, 9, 8),), {"zoom": 3, "shrink": 2})
     storage = NEW
     feature_arrays = 1
+    layout = SAME
     macs = ZERO
     flops = per_convention(
         burden=4 * OUT,

@@ -13,6 +13,14 @@ from typing import Any
 
 Shape = tuple[int, int, int]  # (channels, height, width)
 
+# How a tensor is laid out.  An image is C x H x W.  A token sequence of N tokens
+# of dimension D is held as (D, N, 1) -- channels are the token dimension, so
+# per-position layers (a 1x1 convolution, a linear layer, layer norm over channels)
+# act on each token -- and is shown as N x D.  A kind's `layout` says what its
+# output is: SAME as its first input, or an IMAGE or TOKENS whatever its input.
+SAME, IMAGE, TOKENS = "same", "image", "tokens"
+LAYOUTS = (IMAGE, TOKENS)
+
 
 class ShapeError(Exception):
     """Inputs that a layer cannot take; the graph adds the layer's name and place."""
@@ -22,10 +30,11 @@ class ShapeError(Exception):
         self.empty = empty  # the output would have no elements: a size problem
 
 
-def show(shape: Shape) -> str:
-    """Shapes are shown as the reference reports do: H x W x C."""
+def show(shape: Shape, layout: str = IMAGE) -> str:
+    """Images as the reference reports show them, H x W x C; token sequences
+    as N x D."""
     c, h, w = shape
-    return f"{h}x{w}x{c}"
+    return f"{h} tokens x {c}" if layout == TOKENS else f"{h}x{w}x{c}"
 
 
 def dims(shape: Shape) -> str:

@@ -30,6 +30,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
                 "kind": layer.kind,
                 "inputs": layer.inputs,
                 "output_shape": list(layer.output_shape),
+                "layout": layer.layout,
                 "params": layer.params,
                 "buffers": layer.buffers,
                 "flops": layer.flops,

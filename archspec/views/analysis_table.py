@@ -4,6 +4,7 @@ in the reference table's units."""
 from __future__ import annotations
 
 from ..costs.engine import Analysis
+from ..kinds.shape import show
 from .units import readable_count, readable_flops, readable_memory
 
 HEADER = ("layer", "kind", "output (HxWxC)", "params", "feat. mem", "flops")
@@ -12,8 +13,7 @@ HEADER = ("layer", "kind", "output (HxWxC)", "params", "feat. mem", "flops")
 def _rows(a: Analysis) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for layer in a.layers:
-        c, h, w = layer.output_shape
-        rows.append((layer.name, layer.kind, f"{h}x{w}x{c}",
+        rows.append((layer.name, layer.kind, show(layer.output_shape, layer.layout),
                      readable_count(layer.params + layer.buffers) if layer.params + layer.buffers else "-",
                      readable_memory(layer.feature_bytes) if layer.feature_bytes else "-",
                      readable_flops(layer.flops) if layer.flops else "-"))
