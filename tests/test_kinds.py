@@ -32,7 +32,8 @@ def example_site(kind: str) -> Site:
 
 def test_the_fact_lists_cover_the_documented_facts() -> None:
     assert set(DECLARED) == {"summary", "category", "positional", "arity", "example", "macs", "flops",
-                             "backward", "storage", "feature_arrays", "layout", "work", "traffic"}
+                             "backward", "storage", "feature_arrays", "intermediates", "layout", "work",
+                             "traffic"}
     assert set(IMPLEMENTED) == {"output_shape", "downsampling", "size_lines", "learnable", "buffers"}
 
 
@@ -76,6 +77,7 @@ def test_every_fact_of_every_kind(kind: str) -> None:
     assert layer.backward.saved_elements(site) >= 0 and layer.backward.saved_bytes(site) >= 0
     # memory and roofline: a view moves and computes nothing, anything else moves its output
     assert cls.feature_arrays >= 1
+    assert arithmetic(layer.intermediates.substituted(site)) == layer.intermediates(site) >= 0
     if layer.storage.inference == "view":
         assert layer.traffic(site) == 0 and layer.work(site) == 0
     else:
@@ -108,7 +110,7 @@ def _complete() -> dict[str, Any]:
         "summary": "a test kind", "category": "element-wise", "positional": (), "arity": ONE,
         "example": Example(((2, 3, 3),)), "macs": ZERO,
         "flops": {name: OUT for name in PRICED_BY_KIND},
-        "backward": Backward(input_grad=OUT, weight_grad=ZERO), "storage": NEW, "feature_arrays": 1,
+        "backward": Backward(input_grad=OUT, weight_grad=ZERO), "storage": NEW, "feature_arrays": 1, "intermediates": ZERO,
         "layout": SAME, "work": OUT, "traffic": OUT,
         **METHODS,
     }

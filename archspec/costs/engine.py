@@ -101,11 +101,12 @@ def check_size(size: tuple[int, int] | None) -> None:
         raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
 
 
-def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, int, int]:
-    """A layer's parameters, buffers, FLOPs under `convention` and MACs at one site."""
+def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, int, int, int]:
+    """A layer's parameters, buffers, FLOPs under `convention`, MACs and the
+    elements of the tensors it makes inside itself, at one site."""
     return (sum(f(site) for f in layer.learnable().values()),
             sum(f(site) for f in layer.buffers().values()),
-            layer.flops_under(convention.name)(site), layer.macs(site))
+            layer.flops_under(convention.name)(site), layer.macs(site), layer.intermediates(site))
 
 
 def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
@@ -138,7 +139,7 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
     totals, batch = result.totals, result.batch
     # Repeated units share their layer objects (the expander caches them), so a
     # layer met again on the same input shapes costs the same: price it once.
-    seen: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int]] = {}
+    seen: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int, int]] = {}
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
@@ -150,14 +151,14 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         key = (id(layer), ins)
         if key not in seen:
             seen[key] = priced(layer, Site(layer, ins, out), rules)
-        params, buffers, flops, macs = seen[key]
+        params, buffers, flops, macs, inside = seen[key]
         flops *= batch
         macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
         # its input only when no other layer reads that input
         in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
         kept = 0 if in_place else layer.feature_arrays
-        feature = kept * prod(out) * width * batch
+        feature = (kept * prod(out) + inside) * width * batch
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
                          node.location.path, node.location.line, layer, ins, i, node.layout,

@@ -14,6 +14,8 @@ The model here (docs/memory.md):
   its input's buffer; each kind says which it is (`Layer.storage`);
 * a tensor no layer consumes is a result of the network and stays live to
   the end;
+* the tensors a layer makes inside itself (an attention's score matrix,
+  `Layer.intermediates`) are live only while it runs;
 * the network's input is the caller's, not counted (as in the reference).
 """
 
@@ -79,6 +81,7 @@ def liveness(analysis: Analysis, training: bool = False, pinned: frozenset[str] 
         return False
 
     fresh: list[int] = []  # bytes each layer allocates
+    scratch = [layer.layer.intermediates(layer.site) * width for layer in layers]  # live only while it runs
     for i, layer in enumerate(layers):
         for source in layer.inputs:
             if source not in buffer_of:  # a network input: held by the caller
@@ -111,10 +114,11 @@ def liveness(analysis: Analysis, training: bool = False, pinned: frozenset[str] 
     steps = []
     for i, layer in enumerate(layers):
         live += fresh[i]
-        if live > peak:
-            peak, peak_layer = live, layer.name
+        running = live + scratch[i]
+        if running > peak:
+            peak, peak_layer = running, layer.name
         freed = freed_at.get(i, 0)
-        steps.append(Step(layer.name, live, fresh[i], freed))
+        steps.append(Step(layer.name, running, fresh[i], freed))
         live -= freed
-    return Liveness(peak, peak_layer, analysis.totals.feature_bytes, sum(sizes), steps,
+    return Liveness(peak, peak_layer, analysis.totals.feature_bytes, sum(sizes) + sum(scratch), steps,
                     buffer_of, sizes)

@@ -154,15 +154,13 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
             continue
         out = shapes[i]
         # the engine's own pricing, on arrays holding every size at once
-        params, buffers, flops, macs = _evaluate(
+        params, buffers, flops, macs, inside = _evaluate(
             lambda ins, o, layer=layer: priced(layer, Site(layer, tuple(ins), o), rules),
             inputs, out, points, number)
         arrays = kept[i]
-        if arrays == 0:
-            feature = np.zeros(points, dtype=number)
-        else:
-            (feature,) = _evaluate(lambda ins, o, arrays=arrays: (arrays * prod(o) * width_bytes,),
-                                   inputs, out, points, number)
+        (feature,) = _evaluate(lambda ins, o, arrays=arrays: (arrays * prod(o) * width_bytes,),
+                               inputs, out, points, number)
+        feature = feature + inside * width_bytes
         for name, value in (("params", params), ("buffers", buffers), ("flops", flops),
                             ("macs", macs), ("feature_bytes", feature)):
             totals[name] = totals[name] + value

@@ -24,6 +24,7 @@ class ReLU(KeepsShape, NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = IN_PLACE  # the reference (and every framework) overwrites the input
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=2 * OUT,  # a comparison and a multiply
@@ -46,6 +47,7 @@ class Sigmoid(KeepsShape, NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("exponentials are not counted"),
@@ -72,6 +74,7 @@ class GELU(KeepsShape, NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW  # nn.GELU has no in-place form
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("erf and tanh are not counted, as the reference leaves exponentials out"),
@@ -100,6 +103,7 @@ class Softmax(KeepsShape, NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("exponentials are not counted"),
@@ -130,6 +134,7 @@ class Dropout(KeepsShape, NoParameters, Layer):
     # a view of its input at inference; in training a new tensor, and a 1-byte mask
     storage = Storage(inference="view", training="new")
     feature_arrays = 2
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("the identity at test time"),

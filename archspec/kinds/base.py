@@ -22,7 +22,9 @@ cost         `macs` (multiply-accumulates: the `macs` convention, and 2x that
 training     `backward`: what the backward pass keeps and costs
 memory       `storage` (new buffer, in place or a view: peak memory);
              `feature_arrays` (how many output-sized arrays the reference's
-             feature memory counts)
+             feature memory counts); `intermediates` (elements of the
+             tensors it makes inside itself, an attention's score matrix:
+             counted in feature memory, live while it runs)
 roofline     `work` (operations executed, a multiply-add = 2) and `traffic`
              (elements read and written)
 """
@@ -135,6 +137,7 @@ DECLARED = {
     "backward": "its backward pass (a Backward)",
     "storage": "where its output lives: NEW, IN_PLACE, VIEW or a Storage",
     "feature_arrays": "how many output-sized arrays the reference's feature memory counts (an int)",
+    "intermediates": "elements of the tensors it makes inside itself besides its output (a Formula; ZERO if none)",
     "layout": "what its output is: SAME as its first input, an IMAGE or TOKENS",
     "work": "operations it executes on a device, a multiply-add counted as 2 (a Formula)",
     "traffic": "elements it reads and writes (a Formula; its parameters are added by the roofline)",
@@ -150,7 +153,7 @@ IMPLEMENTED = {
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "summary": str, "category": str, "positional": tuple, "arity": Arity, "example": Example,
     "macs": Formula, "flops": Mapping, "backward": Backward, "storage": Storage, "feature_arrays": int,
-    "layout": str,
+    "layout": str, "intermediates": Formula,
     "work": Formula, "traffic": Formula,
 }
 
@@ -174,6 +177,7 @@ class Layer(BaseModel):
     backward: ClassVar[Backward]
     storage: ClassVar[Storage]
     feature_arrays: ClassVar[int]
+    intermediates: ClassVar[Formula]
     layout: ClassVar[str]
     work: ClassVar[Formula]
     traffic: ClassVar[Formula]

@@ -7,7 +7,7 @@ from typing import Any
 
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .fields import Pad, Positive, Size
-from .formula import Factors, Formula, Named, Term
+from .formula import ZERO, Factors, Formula, Named, Term
 from .shape import IMAGE, SAME, Shape, ShapeError, Window, dims, padding, pair, require_groups, show
 from .terms import C_IN, INP, INPUTS, OUT, C
 
@@ -41,6 +41,7 @@ class Convolutional(Layer):
     category = "convolution"
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     traffic = INPUTS + OUT
 
@@ -214,6 +215,7 @@ class FullyConnected(Layer):
     example = Example(((32, 3, 3),), {"out": 10})
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = IMAGE
     traffic = INPUTS + OUT
 

@@ -50,6 +50,7 @@ class _DetectorLayer(NoParameters, Layer):
     category = "detection"
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = IMAGE
     macs = ZERO
     flops = NOT_PRICED
@@ -76,6 +77,7 @@ class L2Norm(Layer):
     example = Example(((8, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     flops = per_convention(

@@ -26,6 +26,7 @@ class Concat(NoParameters, Layer):
     example = Example(((4, 3, 5), (2, 3, 5)))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     flops = per_convention(
@@ -61,6 +62,7 @@ class _Elementwise(NoParameters, Layer):
     positional = ()
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     traffic = INPUTS + OUT

@@ -32,6 +32,7 @@ class BatchNorm(KeepsShape, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=Uncounted("assumed merged into the convolution at test time"),
@@ -70,6 +71,7 @@ class LocalResponseNorm(KeepsShape, Layer):
     example = Example(((8, 3, 5),), {"size": 5})
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = per_convention(
         burden=NORMALISE_ACROSS_CHANNELS,

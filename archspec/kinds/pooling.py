@@ -32,6 +32,7 @@ class WindowPool(NoParameters, Layer):
     category = "pooling"
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     work = BURDEN_POOL
@@ -120,6 +121,7 @@ class GlobalAvgPool(NoParameters, Layer):
     example = Example(((4, 3, 5),))
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = IMAGE
     macs = ZERO
     flops = per_convention(

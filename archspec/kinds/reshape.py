@@ -28,6 +28,7 @@ class _Rearrangement(NoParameters, Layer):
     category = "data movement"
     arity = ONE
     feature_arrays = 1
+    intermediates = ZERO
     macs = ZERO
     flops = NO_ARITHMETIC
     backward = PASSES_GRADIENT

@@ -38,6 +38,7 @@ class Crop(NoParameters, Layer):
     example = Example(((4, 9, 8), (2, 5, 6)), {"offset": 1})
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     flops = per_convention(
@@ -84,6 +85,7 @@ class Interp(NoParameters, Layer):
     example = Example(((4, 9, 8),), {"zoom": 3, "shrink": 2})
     storage = NEW
     feature_arrays = 1
+    intermediates = ZERO
     layout = SAME
     macs = ZERO
     flops = per_convention(
