@@ -60,6 +60,7 @@ class Totals:
     flops: int = 0
     macs: int = 0
     output_shape: Shape = (0, 0, 0)
+    output_layout: str = IMAGE
 
 
 @dataclass(slots=True)
@@ -170,4 +171,5 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         totals.macs += macs
         totals.feature_bytes += feature
         totals.output_shape = out
+        totals.output_layout = node.layout
     totals.param_bytes = (totals.params + totals.buffers) * width

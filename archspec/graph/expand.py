@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from ..errors import ArchError, Location, suggest
 from ..kinds import REGISTRY, Layer, Shape, ShapeError
-from ..kinds.shape import IMAGE, SAME
+from ..kinds.shape import IMAGE, SAME, TOKENS
 from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS
 from ..syntax import tree as ast
 from .evaluate import Evaluator
@@ -147,16 +147,22 @@ class Expander(Evaluator):
             if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_INT:
                 raise self.error(f"input sizes must be whole numbers from 1 to {MAX_INT}, got {d!r}",
                                  scope.module, getattr(expr, "pos", stmt.pos))
-        if len(dims) == 1:
+        if stmt.tokens:  # N token ids, or N tokens of dimension D, held as D x N x 1
+            if len(dims) not in (1, 2):
+                raise self.error("a token input is N (token ids) or N x D (N tokens of dimension D)",
+                                 scope.module, stmt.pos)
+            shape = (dims[1] if len(dims) == 2 else 1, dims[0], 1)
+        elif len(dims) == 1:
             shape = (dims[0], 1, 1)
         elif len(dims) == 3:
             shape = (dims[0], dims[1], dims[2])
         else:
-            raise self.error("an input is C or C x H x W", scope.module, stmt.pos)
+            raise self.error("an input is C or C x H x W (or `tokens N` / `tokens N x D`)", scope.module, stmt.pos)
         name = stmt.name or "input"
         if name in scope.values or name in self.graph.index:
             raise self.error(f"'{name}' is already defined", scope.module, stmt.pos)
-        node = self.add_node(name, None, (), scope.module, stmt.pos, shape=shape, fixed=stmt.fixed)
+        node = self.add_node(name, None, (), scope.module, stmt.pos, shape=shape, fixed=stmt.fixed,
+                             layout_of_input=TOKENS if stmt.tokens else IMAGE)
         tensor = Tensor(node)
         if stmt.name:
             scope.values[stmt.name] = tensor

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArchError
-from ..kinds.shape import Shape, ShapeError, show
+from ..kinds.shape import TOKENS, Shape, ShapeError, show
 from ..limits import MAX_SIDE
 from .layer_graph import Graph
 
@@ -24,14 +24,21 @@ Size = tuple[int, int]
 
 def input_shapes(graph: Graph, size: Size | None) -> dict[int, Shape]:
     """Declared input shapes, with height and width replaced by `size` for
-    every input not marked `fixed`."""
+    every input not marked `fixed`; a token sequence takes its length N from
+    `size`, which must then be one number."""
     shapes: dict[int, Shape] = {}
     for i in graph.input_ids:
         node = graph.nodes[i]
         assert node.shape is not None
         c, h, w = node.shape
         if size is not None and not node.fixed:
-            h, w = size
+            if node.layout == TOKENS:
+                if size[0] != size[1]:
+                    raise ArchError(f"{size[0]} x {size[1]}: the input '{node.name}' is a token sequence, "
+                                    "whose one size is its length", argument="size")
+                h = size[0]
+            else:
+                h, w = size
         shapes[i] = (c, h, w)
     return shapes
 
@@ -185,7 +192,12 @@ def propagate_many(graph: Graph, nodes: Sequence[int],
         node = graph.nodes[i]
         assert node.shape is not None
         c, h, w = node.shape
-        shapes[i] = (c, h, w) if node.fixed else (c, uniform(sizes[:, 0]), uniform(sizes[:, 1]))
+        if node.fixed:
+            shapes[i] = (c, h, w)
+        elif node.layout == TOKENS:  # a sequence's one size is its length
+            shapes[i] = (c, uniform(sizes[:, 0]), w)
+        else:
+            shapes[i] = (c, uniform(sizes[:, 0]), uniform(sizes[:, 1]))
     for i in nodes:
         node = graph.nodes[i]
         if node.layer is None:

@@ -167,10 +167,14 @@ class MetaDecl:
 
 @dataclass(frozen=True)
 class InputDecl:
+    """`input 3 x 224 x 224`, `input tokens 1024` (token ids) or
+    `input tokens 197 x 768` (N tokens of dimension D); named, fixed or not."""
+
     name: str | None
     dims: tuple[Expr, ...]
     fixed: bool
     pos: Pos
+    tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -388,11 +392,13 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
         fixed = bool(items and isinstance(items[-1], Token) and items[-1].type == "FIXED")
         if fixed:
             items.pop()
+        tokens = any(isinstance(i, Token) and i.type == "TOKENS" for i in items)
+        items = [i for i in items if not (isinstance(i, Token) and i.type == "TOKENS")]
         name = str(items[0]) if isinstance(items[0], Token) else None
         dims = items[-1]
         assert isinstance(dims, tuple)
         pos = _pos(items[0]) if isinstance(items[0], Token) else _first_pos(dims[0])
-        return InputDecl(name, dims, fixed, pos)
+        return InputDecl(name, dims, fixed, pos, tokens)
 
     def param_decl(self, name: Token, value: Expr) -> ParamDecl:
         return ParamDecl(str(name), value, _pos(name))

@@ -4,7 +4,7 @@ in the reference table's units."""
 from __future__ import annotations
 
 from ..costs.engine import Analysis
-from ..kinds.shape import show
+from ..kinds.shape import TOKENS, show
 from .units import readable_count, readable_flops, readable_memory
 
 HEADER = ("layer", "kind", "output (HxWxC)", "params", "feat. mem", "flops")
@@ -20,14 +20,18 @@ def _rows(a: Analysis) -> list[tuple[str, ...]]:
     return rows
 
 
+def _spaced(shape: tuple[int, int, int], layout: str) -> str:
+    """`224 x 224 x 3`, or `1024 tokens x 768`."""
+    c, h, w = shape
+    return f"{h} tokens x {c}" if layout == TOKENS else f"{h} x {w} x {c}"
+
+
 def summary_lines(a: Analysis) -> list[tuple[str, str]]:
     t = a.totals
-    c, h, w = a.input_shape
-    oc, oh, ow = t.output_shape
     return [
         ("model", a.model or "(unnamed)"),
-        ("input", f"{h} x {w} x {c}, batch {a.batch}, {a.dtype}, convention {a.convention}"),
-        ("output", f"{oh} x {ow} x {oc}"),
+        ("input", f"{_spaced(a.input_shape, a.input_layout)}, batch {a.batch}, {a.dtype}, convention {a.convention}"),
+        ("output", _spaced(t.output_shape, t.output_layout)),
         ("params", f"{readable_count(t.params)} learnable + {readable_count(t.buffers)} buffers"),
         ("param mem", readable_memory(t.param_bytes)),
         ("feat. mem", readable_memory(t.feature_bytes)),
