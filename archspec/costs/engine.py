@@ -45,6 +45,8 @@ class LayerCost:
     node: int  # the graph node it belongs to
     layout: str  # its output an image or a token sequence
     input_layouts: tuple[str, ...]
+    shared_params: int = 0  # learnable elements it uses but another layer holds (counted there)
+    shares: str | None = None  # the layer whose weights it uses
 
     @property
     def site(self) -> Site:
@@ -110,6 +112,16 @@ def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, 
             layer.flops_under(convention.name)(site), layer.macs(site), layer.intermediates(site))
 
 
+def shared_counts(layer: Layer, site: Site, owner: Layer, owner_site: Site) -> tuple[int, int]:
+    """Learnable and buffer elements a layer uses from its owner's arrays: the
+    arrays both have, by name (their sizes were checked equal when the spec
+    was read)."""
+    mine = layer.learnable(), layer.buffers()
+    theirs = owner.learnable(), owner.buffers()
+    return tuple(sum(f(site) for name, f in m.items() if name in t)
+                 for m, t in zip(mine, theirs))
+
+
 def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
             upto: str | None = None, dtype: str = "float32",
             convention: str | Convention = "burden") -> Analysis:
@@ -153,6 +165,15 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         if key not in seen:
             seen[key] = priced(layer, Site(layer, ins, out), rules)
         params, buffers, flops, macs, inside = seen[key]
+        shared = 0
+        owner_out = shapes[node.shares] if node.shares is not None else None
+        if owner_out is not None:  # its owner is analysed too
+            owner = graph.nodes[node.shares]  # type: ignore[index]
+            assert owner.layer is not None
+            owner_ins: tuple[Shape, ...] = tuple(shapes[j] for j in owner.inputs)  # type: ignore[misc]
+            shared, shared_buffers = shared_counts(layer, Site(layer, ins, out), owner.layer,
+                                                   Site(owner.layer, owner_ins, owner_out))
+            params, buffers = params - shared, buffers - shared_buffers
         flops *= batch
         macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
@@ -163,7 +184,8 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
                          node.location.path, node.location.line, layer, ins, i, node.layout,
-                         tuple(graph.nodes[j].layout for j in node.inputs))
+                         tuple(graph.nodes[j].layout for j in node.inputs), shared,
+                         graph.nodes[node.shares].name if node.shares is not None else None)
         result.layers.append(cost)
         totals.params += params
         totals.buffers += buffers

@@ -108,7 +108,11 @@ def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) ->
         lines.append((label, text))
     params = [array_text(name, f, site) for name, f in layer.learnable().items()]
     if params:
-        lines.append(("params", "; ".join(params) + (f"; total {number(cost.params)}" if len(params) > 1 else "")))
+        total = cost.params + cost.shared_params
+        text = "; ".join(params) + (f"; total {number(total)}" if len(params) > 1 else "")
+        if cost.shares is not None:
+            text += f" (shared with '{cost.shares}': {number(cost.shared_params)} counted there)"
+        lines.append(("params", text))
     buffers = [array_text(name, f, site) for name, f in layer.buffers().items()]
     if buffers:
         lines.append(("buffers", "; ".join(buffers)))

@@ -26,9 +26,10 @@ from ..errors import ArchError
 from ..graph.layer_graph import Graph
 from ..graph.shapes import NOT_VECTORISED, guarded, works
 from ..graph.sides import SideModel, build_side_model
+from ..kinds import Layer
 from ..kinds.site import Site
 from ..limits import MAX_POINTS
-from .engine import analysed_nodes, analyze, check_dtype, priced
+from .engine import analysed_nodes, analyze, check_dtype, priced, shared_counts
 
 QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
@@ -121,6 +122,15 @@ def _channels(graph: Graph, index: int, inputs: list[tuple[Any, ...]], points: i
     return np.asarray(channels, dtype=np.int64)[inverse.reshape(-1)]
 
 
+def _shared_at(layer: Layer, owner: Layer, own_inputs: int) -> Any:
+    """shared_counts as a function of (inputs, output) where the inputs are the
+    layer's own, then its owner's, then its owner's output."""
+    def counts(ins: list[Any], out: Any) -> tuple[Any, Any]:
+        mine, theirs = ins[:own_inputs], ins[own_inputs:]
+        return shared_counts(layer, Site(layer, tuple(mine), out), owner, Site(owner, tuple(theirs[:-1]), theirs[-1]))
+    return counts
+
+
 def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
                dtype: str = "float32", convention: str | Convention = "burden",
                per_layer: bool = False) -> GridCosts:
@@ -157,6 +167,13 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         params, buffers, flops, macs, inside = _evaluate(
             lambda ins, o, layer=layer: priced(layer, Site(layer, tuple(ins), o), rules),
             inputs, out, points, number)
+        if node.shares is not None and node.shares in shapes:  # weights counted at their owner
+            owner = graph.nodes[node.shares]
+            assert owner.layer is not None
+            owner_inputs = [shapes[j] for j in owner.inputs] + [shapes[node.shares]]
+            shared, shared_buffers = _evaluate(_shared_at(layer, owner.layer, len(inputs)),
+                                               inputs + owner_inputs, out, points, number)
+            params, buffers = params - shared, buffers - shared_buffers
         arrays = kept[i]
         (feature,) = _evaluate(lambda ins, o, arrays=arrays: (arrays * prod(o) * width_bytes,),
                                inputs, out, points, number)

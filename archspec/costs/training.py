@@ -90,7 +90,8 @@ def training(analysis: Analysis, optimizer: str = "sgd") -> Training:
     for cost in analysis.layers:
         site, rule = cost.site, cost.layer.backward
         grad_in = any(requires_grad[n] for n in cost.inputs)
-        requires_grad[cost.name] = grad_in or cost.params > 0
+        learns = cost.params + cost.shared_params > 0  # a shared layer's weights learn at every use
+        requires_grad[cost.name] = grad_in or learns
         if not requires_grad[cost.name]:  # nothing below or in it learns: no backward at all
             layers.append(LayerTraining(cost.name, cost.kind, 0, 0, 0))
             continue
@@ -103,7 +104,7 @@ def training(analysis: Analysis, optimizer: str = "sgd") -> Training:
         extra += own
         saved |= kept
         backward_in = rule.input_grad(site) * batch if grad_in else 0
-        backward_w = rule.weight_grad(site) * batch if cost.params else 0
+        backward_w = rule.weight_grad(site) * batch if learns else 0
         summed = (readers.get(cost.name, 1) - 1) * prod(cost.output_shape) * batch
         totals[0] += backward_in
         totals[1] += backward_w

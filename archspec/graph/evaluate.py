@@ -89,6 +89,7 @@ class Evaluator:
         wants_tensor = any(isinstance(a, Tensor) for a in args)
         if name in BUILTINS and not (name in REGISTRY and wants_tensor):
             return self.call_builtin(name, args, kwargs, expr, scope)
+        shares, kwargs = self.shared_weights(kwargs, scope)
         if name in self.blocks:
             keywords = {}
             for k, v in kwargs:
@@ -99,9 +100,12 @@ class Evaluator:
                 if isinstance(a, Pipe):
                     raise self.error(f"block arguments are values or tensors; got {describe(a)} (name the "
                                      "chain's output first: `t = ...`, then pass `t`)", scope.module, expr.pos)
-            return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module)])
+            return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module,
+                                   shares=shares)])
         if name in REGISTRY:
-            return Pipe([self.make_layer(name, args, kwargs, expr.pos, scope)])
+            step = self.make_layer(name, args, kwargs, expr.pos, scope)
+            step.shares = shares
+            return Pipe([step])
         known = list(self.blocks) + list(REGISTRY) + list(BUILTINS) + ["channels"]
         raise self.error(f"unknown layer, block or function '{name}'", scope.module, expr.pos,
                          hint=suggest(name, known))
@@ -156,6 +160,22 @@ class Evaluator:
                 raise self.error(f"{kind}: {self.explain_validation(exc, cls)}", scope.module, pos) from None
             self._layer_cache[cache_key] = layer
         return LayerStep(layer, tensors, pos, scope.module)
+
+    def shared_weights(self, kwargs: list[tuple[ast.Keyword, Any]],
+                       scope: Scope) -> tuple[Tensor | None, list[tuple[ast.Keyword, Any]]]:
+        """`shares=t`, said of a layer or a block call: use the weights of the
+        layer (or block instance) whose output is `t`, counted once."""
+        shares: Tensor | None = None
+        rest = []
+        for keyword, value in kwargs:
+            if keyword.name != "shares":
+                rest.append((keyword, value))
+            elif not isinstance(value, Tensor):
+                raise self.error(f"shares= names the output of the layer (or block call) whose weights to "
+                                 f"use, not {describe(value)}", scope.module, keyword.pos)
+            else:
+                shares = value
+        return shares, rest
 
     def check_magnitude(self, value: Any, what: str, module: ast.Module, pos: ast.Pos) -> None:
         items = value if isinstance(value, tuple) else (value,)
@@ -310,9 +330,9 @@ def _options(cls: type[Layer]) -> list[str]:
 def _copy(step: Step) -> Step:
     """Steps are shared between repeats; naming one must not rename the others."""
     if isinstance(step, LayerStep):
-        return LayerStep(step.layer, step.tensors, step.pos, step.module, step.name)
+        return LayerStep(step.layer, step.tensors, step.pos, step.module, step.name, step.shares)
     if isinstance(step, BlockStep):
-        return BlockStep(step.block, step.args, step.kwargs, step.pos, step.module, step.name)
+        return BlockStep(step.block, step.args, step.kwargs, step.pos, step.module, step.name, step.shares)
     if isinstance(step, GroupStep):
         return GroupStep(list(step.steps), step.pos, step.name)
     raise TypeError(type(step))

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from ..errors import ArchError, Location, suggest
 from ..kinds import REGISTRY, Layer, Shape, ShapeError
 from ..kinds.shape import IMAGE, SAME, TOKENS
+from ..kinds.site import Site
 from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS
 from ..syntax import tree as ast
 from .evaluate import Evaluator
@@ -54,6 +55,8 @@ class Expander(Evaluator):
         self.prefixes: set[str] = set()
         self.imported: set[str] = set()
         self.block_sizes: dict[str, int] = {}
+        # block instances by their output node: (block, first node, one past the last)
+        self.instances: dict[int, tuple[str, int, int]] = {}
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
 
@@ -270,6 +273,8 @@ class Expander(Evaluator):
                                  step.module, step.pos)
             node = self.add_node(name, layer, tuple(t.node for t in inputs), step.module, step.pos,
                                  explicit=step.name is not None)
+            if step.shares is not None:
+                self.share(node, step.shares.node, step.module, step.pos)
             return Tensor(node)
         if isinstance(step, GroupStep):
             prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
@@ -304,7 +309,60 @@ class Expander(Evaluator):
         self.block_sizes[block.name] = max(made, self.block_sizes.get(block.name, 0))
         assert scope.current is not None
         self.graph.aliases.setdefault(prefix, scope.current.node)
+        self.instances[scope.current.node] = (block.name, before, len(self.graph.nodes))
+        if step.shares is not None:
+            self.share_instance(block.name, before, step)
         return scope.current
+
+    def share(self, node: int, owner: int, module: ast.Module, pos: ast.Pos) -> None:
+        """Layer `node` uses the weights of the layer that made `owner`: every
+        array the two have in common, of one size, is counted once (at the
+        owner); an array only the sharer has is its own."""
+        graph = self.graph
+        if graph.nodes[owner].layer is None:
+            raise self.error(f"shares= names the input '{graph.nodes[owner].name}', which has no weights",
+                             module, pos)
+        while graph.nodes[owner].shares is not None:  # the first holder of the weights
+            owner = graph.nodes[owner].shares  # type: ignore[assignment]
+        mine, theirs = self.arrays_at_reference(node), self.arrays_at_reference(owner)
+        common = set(mine) & set(theirs)
+        if not common:
+            raise self.error(f"'{graph.nodes[node].name}' has no weights in common with "
+                             f"'{graph.nodes[owner].name}' to share", module, pos)
+        for array in sorted(common):
+            if mine[array] != theirs[array]:
+                raise self.error(f"cannot share {array}: '{graph.nodes[node].name}' needs {mine[array]:,} "
+                                 f"elements, '{graph.nodes[owner].name}' holds {theirs[array]:,}", module, pos)
+        graph.nodes[node].shares = owner
+
+    def arrays_at_reference(self, index: int) -> dict[str, int]:
+        node = self.graph.nodes[index]
+        assert node.layer is not None
+        site = Site(node.layer, tuple(self.graph.reference_shapes[j] for j in node.inputs),
+                    self.graph.reference_shapes[index])
+        arrays = {name: f(site) for name, f in node.layer.learnable().items()}
+        arrays.update({f"{name} (buffer)": f(site) for name, f in node.layer.buffers().items()})
+        return arrays
+
+    def share_instance(self, block: str, start: int, step: BlockStep) -> None:
+        """A block call with `shares=t`: each of its layers uses the weights of
+        the same layer of the earlier instance of that block whose output is t."""
+        assert step.shares is not None
+        earlier = self.instances.get(step.shares.node)
+        if earlier is None or earlier[0] != block:
+            raise self.error(f"shares= names the output of an earlier call of block '{block}' "
+                             "(its weights are the ones to use)", step.module, step.pos)
+        graph = self.graph
+        mine = [i for i in range(start, len(graph.nodes)) if graph.nodes[i].layer is not None]
+        theirs = [i for i in range(earlier[1], earlier[2]) if graph.nodes[i].layer is not None]
+        if [graph.nodes[i].kind for i in mine] != [graph.nodes[i].kind for i in theirs]:
+            raise self.error(f"this call of '{block}' makes other layers than the call it shares weights "
+                             "with (its arguments change its structure)", step.module, step.pos)
+        for node, owner in zip(mine, theirs):
+            if node == owner or not (graph.nodes[node].layer.learnable() or  # type: ignore[union-attr]
+                                     graph.nodes[node].layer.buffers()):  # type: ignore[union-attr]
+                continue
+            self.share(node, owner, step.module, step.pos)
 
     def bind_arguments(self, step: BlockStep, scope: Scope) -> None:
         definition = step.block.definition

@@ -25,6 +25,7 @@ class Node:
     shape: Shape | None = None  # declared shape, inputs only
     fixed: bool = False  # an input whose size the command line does not change
     layout: str = IMAGE  # an image or a token sequence (kinds/shape.py)
+    shares: int | None = None  # the node whose weights this layer uses (counted there)
 
     @property
     def kind(self) -> str:

@@ -38,6 +38,7 @@ class LayerStep:
     pos: Pos
     module: Module
     name: str | None = None
+    shares: Tensor | None = None  # `shares=t`: the weights of the layer that made t
 
     @property
     def label(self) -> str:
@@ -52,6 +53,7 @@ class BlockStep:
     pos: Pos
     module: Module
     name: str | None = None
+    shares: Tensor | None = None  # `shares=t`: the weights of the block instance that made t
 
     @property
     def label(self) -> str:
