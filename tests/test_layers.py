@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from archspec import analyze, loads
+from archspec.errors import ArchError
 from archspec.kinds.shape import sliding_output
 
 
@@ -144,3 +145,23 @@ def test_gelu_rejects_an_unknown_approximation() -> None:
 
     with pytest.raises(ArchError, match="approximate"):
         analyze(loads('input 8 x 5 x 7\nx = gelu(approximate="fast")\n'))
+
+
+def test_a_ceil_mode_window_larger_than_its_input_gives_one_position() -> None:
+    """Caffe and PyTorch: ceil((n + pads − k) / s) + 1, less one only if that window would
+    start in the trailing padding.  maxpool(3, stride=2, ceil) on 2 x 2: ceil(−1/2) + 1 = 1;
+    avgpool((2, 3), stride=(2, 3), ceil) on 4 x 1: heights ceil(2/2) + 1 = 2, widths
+    ceil(−2/3) + 1 = 1; on 1 x 1 a 3-window with stride 2: ceil(−2/2) + 1 = 0, still empty."""
+    assert one("input 1 x 2 x 2\nmaxpool(3, stride=2, ceil=true)").output_shape == (1, 1, 1)
+    assert one("input 1 x 4 x 1\navgpool((2, 3), stride=(2, 3), ceil=true)").output_shape == (1, 2, 1)
+    with pytest.raises(ArchError, match="smallest square input that works is 2 x 2"):
+        analyze(loads("input 1 x 1 x 1\nmaxpool(3, stride=2, ceil=true)"))
+
+
+def test_size_replaces_a_reference_input_that_is_too_small() -> None:
+    """The spec's own 2 x 2 is too small for a floor-mode 3-window, but --size 9 x 9
+    works: floor((9 − 3) / 2) + 1 = 4 per side."""
+    graph = loads("input 1 x 2 x 2\nmaxpool(3, stride=2)")
+    assert analyze(graph, size=(9, 9)).totals.output_shape == (1, 4, 4)
+    with pytest.raises(ArchError, match="smallest square input that works is 3 x 3"):
+        analyze(graph)

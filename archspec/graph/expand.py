@@ -68,8 +68,6 @@ class Expander(Evaluator):
         meta: dict[str, Any] = {}
         for stmt in module.statements:
             self.run_statement(stmt, scope, meta)
-        if self.too_small_at_reference:
-            infer_shapes(self.graph, None)  # raises, naming the layer and the smallest size that works
         unknown = set(self.overrides) - set(self.graph.params)
         if unknown:
             name = sorted(unknown)[0]
@@ -433,15 +431,19 @@ class Expander(Evaluator):
         node = graph.nodes[index]
         assert node.layer is not None
         inputs = [graph.reference_shapes[j] for j in node.inputs]
-        node.layer = node.layer.bind_reference(inputs)
+        bound = node.layer.bind_reference(inputs)
+        if bound is not node.layer and self.too_small_at_reference:
+            # its weights would be fixed by an input the spec's own size cannot give
+            infer_shapes(graph, None)  # raises, naming the layer and the smallest size that works
+        node.layer = bound
         try:
             return node.layer.output_shape(inputs)
         except ShapeError as exc:
             if not exc.empty:
                 raise shape_error(graph, index, inputs, exc, None, None) from None
-        # The reference input is too small for this layer.  Report it once the
-        # whole network is known (the smallest size that works depends on all
-        # of it); meanwhile keep the channel count, which no size changes.
+        # The reference input is too small for this layer.  That is an error of
+        # an analysis at that size, not of the spec (an analysis at a size that
+        # works is fine); meanwhile keep the channel count, which no size changes.
         self.too_small_at_reference = True
         roomy = [(c, _ROOMY, _ROOMY) for c, _, _ in inputs]
         try:

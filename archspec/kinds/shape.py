@@ -84,14 +84,14 @@ class Window:
 
     def size(self, n: Any) -> Any:
         reach = n + self.before + self.after - self.span
-        if reach < 0:
-            return 0
         if not self.ceil:
-            return reach // self.stride + 1
+            return reach // self.stride + 1 if reach >= 0 else 0
+        # ceil mode rounds a window that overhangs the input up to one position
+        # (Caffe and PyTorch both give 1 for a 3-window on 2 elements): ceil(reach / s) + 1
         out = -(-reach // self.stride) + 1
         if (out - 1) * self.stride >= n + self.before:
             out -= 1
-        return out
+        return out if out > 0 else 0
 
     def written(self, n: int) -> str:
         span = f"{self.kernel}" if self.dilation == 1 else f"({self.dilation}·({self.kernel}−1)+1)"
