@@ -137,3 +137,17 @@ def test_an_empty_layer_name_and_an_unwritable_report_folder() -> None:
     assert result.exit_code == 2 and "error: --upto: give a layer name" in result.stderr
     result = CliRunner().invoke(app, ["report", spec, "--out", "/proc/archspec-cannot-write", "--no-figures"])
     assert result.exit_code == 2 and "cannot write reports to" in result.stderr
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    spec = Path(__file__).resolve().parent.parent / "specs" / "resnet50.arch"
+    done = subprocess.run([sys.executable, "-m", "archspec", "analyze", str(spec), "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert '"macs": 4089184256' in done.stdout  # torchvision's published ResNet-50 figure
+    bad = subprocess.run([sys.executable, "-m", "archspec", "analyze", str(spec), "--upto", ""],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --upto")
