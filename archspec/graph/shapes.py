@@ -10,14 +10,16 @@ own `output_shape` is the only rule, called on ints or on arrays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ArchError
 from ..kinds.shape import TOKENS, Shape, ShapeError, show
 from ..limits import MAX_SIDE
 from .layer_graph import Graph
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Size = tuple[int, int]
 
@@ -145,34 +147,44 @@ class Mixed(Exception):
     """A layer's rule branched on a test that differs between the sizes."""
 
 
-class Uniform(np.ndarray):
-    """Sides at many sizes at once.  A rule may branch on them (`if span < 0`)
-    only when the test comes out the same at every size; otherwise `Mixed`
-    sends that layer to the one-size-at-a-time path."""
+@cache
+def _uniform_class() -> type:
+    """Sides at many sizes at once: a numpy array a rule may branch on
+    (`if span < 0`) only when the test comes out the same at every size;
+    otherwise `Mixed` sends that layer to the one-size-at-a-time path.
+    (Made on first use: analysing one size does not load numpy.)"""
+    import numpy as np
 
-    def __bool__(self) -> bool:
-        plain = self.view(np.ndarray)
-        if plain.all():
-            return True
-        if not plain.any():
-            return False
-        raise Mixed
+    class Uniform(np.ndarray):
+        def __bool__(self) -> bool:
+            plain = self.view(np.ndarray)
+            if plain.all():
+                return True
+            if not plain.any():
+                return False
+            raise Mixed
+
+    return Uniform
 
 
 def uniform(values: np.ndarray) -> int | np.ndarray:
     """An int when every size agrees (so integer-only rules such as channel
     checks stay exact), else the values as a `Uniform` array."""
+    import numpy as np
+
     values = np.asarray(values)
     first = values[0]
     if (values == first).all():
         return int(first)
-    return values.view(Uniform)
+    return values.view(_uniform_class())
 
 
 def guarded(shape: tuple[Any, ...]) -> tuple[Any, ...]:
     """Array entries as `Uniform` views: a rule may branch on them only when
     the test agrees at every point."""
-    return tuple(v.view(Uniform) if isinstance(v, np.ndarray) else v for v in shape)
+    import numpy as np
+
+    return tuple(v.view(_uniform_class()) if isinstance(v, np.ndarray) else v for v in shape)
 
 
 # what a rule raises when it cannot take arrays (it branches differently at different sizes)
@@ -185,6 +197,8 @@ def propagate_many(graph: Graph, nodes: Sequence[int],
     when it is the same at every size, else a (P,) array.  Computed with the
     layers' own `output_shape`: once on arrays where the rule allows, else
     once per size.  Also: at which sizes some layer refused its inputs."""
+    import numpy as np
+
     points = len(sizes)
     failed = np.zeros(points, dtype=bool)
     shapes: dict[int, tuple[Any, ...]] = {}
