@@ -7,9 +7,11 @@ from . import (  # noqa: F401  (registration)
     detection,
     merge,
     normalization,
+    piecewise,
     pooling,
     reshape,
     segmentation,
+    smooth,
 )
 from .base import REGISTRY, Layer
 from .shape import Shape, ShapeError, show

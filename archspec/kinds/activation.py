@@ -8,7 +8,7 @@ from pydantic import Field
 
 from .base import IN_PLACE, NEW, ONE, Backward, Example, Layer, Storage, per_convention
 from .families import KeepsShape, NoParameters
-from .formula import ZERO, Uncounted
+from .formula import ZERO, Const, Formula, Uncounted
 from .terms import AREA, INPUTS, OUT, C
 
 Probability = Annotated[float | int, Field(ge=0, lt=1)]
@@ -150,4 +150,73 @@ class Dropout(KeepsShape, NoParameters, Layer):
     p: Probability = 0.5
 
 
-__all__ = ["GELU", "Dropout", "ReLU", "Sigmoid", "Softmax"]
+class DropPath(KeepsShape, NoParameters, Layer):
+    """Stochastic depth on a residual branch (torchvision's StochasticDepth,
+    "row" mode, as in EfficientNet and ConvNeXt): the identity at inference;
+    in training each image's branch is kept with probability 1 − p and
+    scaled by 1/(1 − p)."""
+
+    kind = "droppath"
+    positional = ("p",)
+    summary = "stochastic depth (StochasticDepth, row mode): identity at inference"
+    category = "element-wise"
+    arity = ONE
+    example = Example(((4, 3, 5),), {"p": 0.2})
+    # a view of its input at inference; in training a new tensor
+    storage = Storage(inference="view", training="new")
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=Uncounted("the identity at test time, like dropout"),
+        fvcore=Uncounted("StochasticDepth returns its input at inference"),
+        ptflops=Uncounted("StochasticDepth returns its input at inference"),
+        thop=Uncounted("StochasticDepth returns its input at inference"),
+        calflops=Uncounted("StochasticDepth returns its input at inference"),
+    )
+    # training keeps the per-image mask (one element per image) and multiplies by it
+    backward = Backward(saved_elements=Const(1), input_grad=OUT, weight_grad=ZERO)
+    work = ZERO
+    traffic = ZERO  # a view: it moves nothing
+
+    p: Probability = 0.0
+
+
+class LayerScale(KeepsShape, Layer):
+    """A learnt per-channel multiplier (ConvNeXt's layer scale, `self.layer_scale
+    * x`): C parameters, initialised to `init`.  `burden` prices it like its
+    element-wise product (vl_nnscale): 1 per element; the peers see a Python
+    `*`, which none of them counts."""
+
+    kind = "layerscale"
+    summary = "learnt per-channel scale (ConvNeXt's layer scale): C parameters"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),))
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=OUT,  # one multiply per element, as mul
+        fvcore=Uncounted("`layer_scale * x` is a Python operator: aten::mul has no handle"),
+        ptflops=Uncounted("`layer_scale * x` is a Python operator, not a patched call"),
+        thop=Uncounted("`layer_scale * x` is not a module"),
+        calflops=Uncounted("`layer_scale * x` is a Python operator, not a patched call"),
+    )
+    # dx = dy·γ; dγ = sum of dy·x over each channel: it keeps its input
+    backward = Backward(keeps_inputs=True, input_grad=OUT, weight_grad=OUT)
+    work = OUT
+    traffic = INPUTS + OUT
+
+    init: float | int = 1e-6
+
+    def learnable(self) -> dict[str, Formula]:
+        return {"gamma": C}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+__all__ = ["GELU", "DropPath", "Dropout", "LayerScale", "ReLU", "Sigmoid", "Softmax"]

@@ -197,6 +197,75 @@ class Deconv(Convolutional):
         return arrays
 
 
+class Linear(Layer):
+    """nn.Linear as torchvision uses it: a fully connected layer over the
+    channels at each position, so it applies to a flattened vector (C x 1 x 1),
+    to a token sequence (each token's D features) and, as ConvNeXt applies it
+    after a permute, to every position of an image -- a 1x1 convolution in
+    shape and cost.
+
+    Its `in_features` are fixed by the channels it sees at the spec's
+    reference size (a spec may also state them); at another input size that
+    gives it a different channel count (a flatten with no adaptive pool before
+    it) the network does not run, as in PyTorch.
+    """
+
+    kind = "linear"
+    positional = ("out",)
+    arity = ONE
+    summary = "nn.Linear over the channels at each position (tokens, a flattened vector, NHWC)"
+    category = "fully connected"
+    example = Example(((16, 5, 1),), {"out": 32})
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    layout = SAME
+    traffic = INPUTS + OUT
+
+    out: Positive
+    bias: bool = True
+    in_features: Positive | None = None
+
+    # every output element meets in_features weights
+    macs = Named("macs", OUT * C_IN)
+    flops = per_convention(
+        burden=macs + BIAS,  # as a convolution
+        fvcore=macs,  # linear_flop_jit: no bias
+        ptflops=macs + BIAS,  # linear_flops_counter_hook: positions x (in·out + out)
+        thop=macs,  # count_linear: in_features x output elements, no bias
+        calflops=2 * macs,  # _linear_flops_compute drops the bias
+    )
+    backward = Backward(keeps_inputs=True, input_grad=macs, weight_grad=macs + BIAS)
+    work = 2 * macs + BIAS
+
+    def bind_reference(self, inputs: list[Shape]) -> Layer:
+        if self.in_features is not None:
+            return self
+        return self.model_copy(update={"in_features": inputs[0][0]})
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        c, h, w = inputs[0]
+        if self.in_features is not None and c != self.in_features:
+            raise ShapeError(f"expects {self.in_features:,} input features (its weights), got {int(c):,}; "
+                             "put an adaptiveavgpool before the flatten to keep the head's input fixed")
+        return self.out, h, w
+
+    def downsampling(self) -> tuple[int, int]:
+        return 1, 1
+
+    def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
+        return [f"{inputs[0][0]} features → {self.out} at each of {output[1]}·{output[2]} positions"]
+
+    def learnable(self) -> dict[str, Formula]:
+        arrays: dict[str, Formula] = {"weight": Factors(C, C_IN)}
+        if self.bias:
+            arrays["bias"] = C
+        return arrays
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
 class FullyConnected(Layer):
     """Fully connected layer over the whole input (C x H x W -> out).
 
@@ -271,4 +340,4 @@ class FullyConnected(Layer):
         return {}
 
 
-__all__ = ["Conv", "Deconv", "FullyConnected"]
+__all__ = ["Conv", "Deconv", "FullyConnected", "Linear"]

@@ -1,6 +1,15 @@
-"""Normalisation layers."""
+"""Normalisation layers.
+
+The reference met two kinds: batch norm, which it assumes folded into the
+convolution before it (0 FLOPs), and cross-channel normalisations (LRN, L2),
+priced out + (2 + 2C)·H·W.  Normalisations that cannot be folded into a
+convolution at test time (layer, group, instance and RMS norm) are priced
+by `burden` like the latter.
+"""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import KeepsShape
@@ -98,4 +107,65 @@ class LocalResponseNorm(KeepsShape, Layer):
         return {}
 
 
-__all__ = ["BatchNorm", "LocalResponseNorm"]
+HAS_BIAS = Test("a bias", lambda s: s.layer.bias, "no bias")
+POSITIONS = Term("positions", lambda s: s.output[1] * s.output[2], lambda s: f"{s.output[1]}·{s.output[2]}",
+                 "positions normalised separately, H·W (tokens: N)")
+TORCHVISION_2D = Test("form=layernorm2d", lambda s: s.layer.form == "layernorm2d", "form=layernorm")
+# torchvision's LayerNorm2d subclasses nn.LayerNorm; the hook tools look modules up by exact type
+SUBCLASS_UNSEEN = "torchvision's LayerNorm2d is a subclass of nn.LayerNorm, and hooks are looked up by exact type"
+# How BN's backward reads for the normalisations that are not folded: with
+# affine weights, the reductions (sum dy, sum dy·x-hat) are shared with the
+# weight gradient; without them they fall to the input gradient.
+NORM_INPUT_GRAD = Choice(AFFINE, 3 * INP, 5 * INP)
+
+
+class LayerNorm(KeepsShape, Layer):
+    """Layer normalisation over the channels at each position (over D for each
+    token), with a learnt scale (and bias) of C when `affine`.
+
+    `form` says which PyTorch module the peer profiles price, the two that
+    torchvision uses: "layernorm" is nn.LayerNorm (on tokens; ConvNeXt's
+    blocks apply it channels-last, after a permute), "layernorm2d" is
+    torchvision's LayerNorm2d (ConvNeXt's stem, downsampling and head), a
+    subclass that ptflops and thop do not recognise."""
+
+    kind = "layernorm"
+    summary = "layer norm over the channels at each position: C (+ C bias) learnable"
+    category = "normalisation"
+    positional = ()
+    arity = ONE
+    example = Example(((8, 5, 7),))
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=NORMALISE_ACROSS_CHANNELS,  # not foldable: priced like the reference's LRN and L2
+        fvcore=Choice(AFFINE, 5 * INP, 4 * INP),  # norm_flop_counter(2): 5 per element with a weight
+        # bn_flops_counter_hook: doubled only for an `affine` attribute, which nn.LayerNorm lacks
+        ptflops=Choice(TORCHVISION_2D, Uncounted(SUBCLASS_UNSEEN), INP),
+        # count_normalization: calculate_norm 2 per element, doubled for elementwise_affine
+        thop=Choice(TORCHVISION_2D, Uncounted(SUBCLASS_UNSEEN), Choice(AFFINE, 4 * INP, 2 * INP)),
+        calflops=Choice(AFFINE, 5 * INP, 4 * INP),  # _layer_norm_flops_compute (LayerNorm2d calls it too)
+    )
+    # it keeps its input and each position's mean and inverse std
+    backward = Backward(keeps_inputs=True, saved_elements=2 * POSITIONS, input_grad=NORM_INPUT_GRAD,
+                        weight_grad=Choice(AFFINE, Choice(HAS_BIAS, 3 * INP, 2 * INP), ZERO))
+    work = NORMALISE_ACROSS_CHANNELS
+    traffic = INPUTS + OUT
+
+    eps: float | int = 1e-5
+    affine: bool = True
+    bias: bool = True
+    form: Literal["layernorm", "layernorm2d"] = "layernorm"
+
+    def learnable(self) -> dict[str, Formula]:
+        if not self.affine:
+            return {}
+        return {"weight": C, "bias": C} if self.bias else {"weight": C}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+__all__ = ["BatchNorm", "LayerNorm", "LocalResponseNorm"]

@@ -1,13 +1,18 @@
-"""Pooling layers: windowed max/average pooling and global pooling."""
+"""Pooling layers: windowed max/average pooling, global pooling and
+PyTorch's adaptive pooling."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
-from .fields import Pad, Size
+from .fields import Pad, Positive, Size
 from .formula import ZERO, Choice, Term, Test, Uncounted
 from .shape import IMAGE, SAME, Shape, ShapeError, Window, padding, pair, show
-from .terms import AREA_IN, INP, INPUTS, OUT
+from .terms import AREA_IN, INP, INPUTS, OUT, C
 
 STRIDE_AREA = Term("stride_area", lambda s: s.layer.stride_area(),
                    lambda s: "{}·{}".format(*s.layer.strides()), "stride height · stride width")
@@ -157,4 +162,117 @@ class GlobalMaxPool(GlobalAvgPool):
     )
 
 
-__all__ = ["AvgPool", "GlobalAvgPool", "GlobalMaxPool", "MaxPool"]
+# --- adaptive pooling ---------------------------------------------------------------
+
+def adaptive_spans(n: Any, k: int) -> Any:
+    """Input positions the k adaptive windows over a side of n cover together,
+    counting overlaps: window i runs from floor(i·n/k) to ceil((i+1)·n/k)
+    (PyTorch's adaptive pooling), so the sum is n when k divides n."""
+    total: Any = 0
+    for i in range(k):
+        total = total + (-(-(i + 1) * n // k) - i * n // k)
+    return total
+
+
+def _thop_adaptive_avg(s: Any) -> Any:
+    """thop's count_adap_avgpool, in its own float64 arithmetic: the window
+    (H_in/H)·(W_in/W), plus one division, times the output elements, truncated
+    -- which can come out one below the exact rational."""
+    _, hi, wi = s.inputs[0]
+    _, ho, wo = s.output
+    arrays = any(isinstance(v, np.ndarray) for v in (hi, wi, s.out))
+    if not arrays:
+        return int((float(hi) / ho * (float(wi) / wo) + 1) * float(s.out))
+    window = np.asarray(hi, dtype=np.float64) / ho * (np.asarray(wi, dtype=np.float64) / wo)
+    counted = np.floor((window + 1) * np.asarray(s.out, dtype=np.float64)).astype(np.int64)
+    return counted.astype(object) if np.asarray(s.out).dtype == object else counted
+
+
+def _tile(s: Any) -> bool:
+    (_, hi, wi), (_, ho, wo) = s.inputs[0], s.output
+    return bool((hi % ho == 0) & (wi % wo == 0))
+
+
+TILES = Test("the windows tile the input", _tile, "the windows overlap")
+TILE_AREA = Term("window", lambda s: (s.inputs[0][1] // s.output[1]) * (s.inputs[0][2] // s.output[2]),
+                 lambda s: f"{s.inputs[0][1] // s.output[1]}·{s.inputs[0][2] // s.output[2]}",
+                 "positions of one adaptive window, (H_in/H)·(W_in/W)")
+THOP_FLOAT = Term("thop_float", _thop_adaptive_avg,
+                  lambda s: f"{_thop_adaptive_avg(s):,} (float64, truncated)",
+                  "thop's float64 int(((H_in/H)·(W_in/W) + 1)·out)")
+ADAPTIVE_AVG_THOP_ANY = Choice(TILES, (TILE_AREA + 1) * OUT, THOP_FLOAT)
+SPANS = Term("spans", lambda s: adaptive_spans(s.inputs[0][1], s.output[1])
+             * adaptive_spans(s.inputs[0][2], s.output[2]),
+             lambda s: (f"{adaptive_spans(s.inputs[0][1], s.output[1])}"
+                        f"·{adaptive_spans(s.inputs[0][2], s.output[2])}"),
+             "input positions the windows cover, overlaps counted")
+OutputSize = Positive | tuple[Positive, Positive]
+
+
+class AdaptivePool(NoParameters, Layer):
+    """PyTorch's adaptive pooling to a fixed H x W whatever the input: along a
+    side of n, output i pools positions floor(i·n/k) to ceil((i+1)·n/k)
+    (windows overlap when k does not divide n, and repeat when k > n).
+    torchvision puts one before its classifiers: AlexNet (6, 6), VGG (7, 7).
+    The reference never met it; `burden` prices it like a global pool,
+    one per input element."""
+
+    positional = ("size",)
+    arity = ONE
+    category = "pooling"
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    layout = IMAGE
+    macs = ZERO
+    work = INP
+    traffic = INPUTS + OUT
+
+    size: OutputSize
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        kh, kw = pair(self.size, "size")
+        return inputs[0][0], kh, kw
+
+    def downsampling(self) -> tuple[int, int]:
+        return 1, 1  # its output is fixed: constant in the input size
+
+    def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
+        _, h, w = inputs[0]
+        _, kh, kw = output
+        return [f"{h}x{w} → {kh}x{kw}: window i spans floor(i·{h}/{kh}) to ceil((i+1)·{h}/{kh}) rows, "
+                f"floor(j·{w}/{kw}) to ceil((j+1)·{w}/{kw}) columns"]
+
+
+class AdaptiveAvgPool(AdaptivePool):
+    kind = "adaptiveavgpool"
+    summary = "adaptive average pooling to size x size (PyTorch's overlapping windows)"
+    example = Example(((8, 13, 13),), {"size": 6})
+    flops = per_convention(
+        burden=INP,  # as vl_nnglobalpool: one per input element
+        fvcore=INP,  # aten::adaptive_avg_pool2d: elementwise_flop_counter(1, 0)
+        ptflops=2 * INP,  # pool_flops_counter_hook + the patched F.adaptive_avg_pool2d
+        thop=ADAPTIVE_AVG_THOP_ANY,  # count_adap_avgpool / calculate_adaptive_avg, float64
+        calflops=INP,  # _pool_flops_compute: input elements
+    )
+    # each output gradient is spread over its window: every covered position once per window
+    backward = Backward(keeps_inputs=True, input_grad=C * SPANS, weight_grad=ZERO)
+
+
+class AdaptiveMaxPool(AdaptivePool):
+    kind = "adaptivemaxpool"
+    summary = "adaptive max pooling to size x size (PyTorch's overlapping windows)"
+    example = Example(((8, 13, 13),), {"size": (6, 4)})
+    flops = per_convention(
+        burden=INP,
+        fvcore=Uncounted("aten::adaptive_max_pool2d has no handle"),
+        ptflops=2 * INP,  # pool_flops_counter_hook + the patched F.adaptive_max_pool2d
+        thop=Uncounted("thop prices nn.AdaptiveMaxPool2d with zero_ops"),
+        calflops=INP,  # _pool_flops_compute
+    )
+    # int64 argmax indices; each output gradient goes to one input
+    backward = Backward(keeps_inputs=True, saved_bytes=8 * OUT, input_grad=OUT, weight_grad=ZERO)
+
+
+__all__ = ["AdaptiveAvgPool", "AdaptiveMaxPool", "AvgPool", "GlobalAvgPool", "GlobalMaxPool", "MaxPool",
+           "adaptive_spans"]

@@ -1,0 +1,99 @@
+"""Piecewise-linear activations beyond ReLU: ReLU6, hard sigmoid and hard
+swish (MobileNetV2/V3).
+
+The reference never met them; `burden` prices them by analogy with its ReLU
+(a comparison and a multiply, 2 per output element), and hard swish, which
+multiplies its input by a hard sigmoid, once more: 3.  Each peer profile
+prices the PyTorch module torchvision uses, as that tool counts it.
+"""
+
+from __future__ import annotations
+
+from .base import IN_PLACE, NEW, ONE, Backward, Example, Layer, per_convention
+from .families import KeepsShape, NoParameters
+from .formula import ZERO, Uncounted
+from .terms import INPUTS, OUT
+
+
+class ReLU6(KeepsShape, NoParameters, Layer):
+    """min(max(x, 0), 6), as nn.ReLU6(inplace=True) in torchvision's MobileNetV2.
+    nn.ReLU6 is a Hardtanh: its forward calls F.hardtanh, not F.relu6, so the
+    tools that patch functionals do not see it."""
+
+    kind = "relu6"
+    summary = "ReLU capped at 6 (nn.ReLU6), in place"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),))
+    storage = IN_PLACE
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=2 * OUT,  # as ReLU: a comparison and a multiply
+        fvcore=Uncounted("aten::hardtanh_ has no handle"),
+        ptflops=OUT,  # relu_flops_counter_hook only: the F.hardtanh its forward calls is not patched
+        thop=Uncounted("thop prices nn.ReLU6 with zero_ops"),
+        calflops=Uncounted("nn.ReLU6 calls F.hardtanh, which calflops does not patch"),
+    )
+    # autograd keeps the input (a copy, as the in-place op overwrites it): dy where 0 < x < 6
+    backward = Backward(keeps_inputs=True, input_grad=OUT, weight_grad=ZERO)
+    work = 2 * OUT
+    traffic = INPUTS + OUT
+
+
+class HardSigmoid(KeepsShape, NoParameters, Layer):
+    """relu6(x + 3) / 6, as nn.Hardsigmoid() in torchvision's squeeze-and-
+    excitation gate (MobileNetV3): a new tensor, not in place."""
+
+    kind = "hardsigmoid"
+    summary = "hard sigmoid relu6(x + 3)/6 (nn.Hardsigmoid), a new tensor"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),))
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=2 * OUT,  # piecewise linear: priced like ReLU
+        fvcore=Uncounted("aten::hardsigmoid has no handle"),
+        ptflops=Uncounted("nn.Hardsigmoid has no hook and F.hardsigmoid is not patched"),
+        thop=Uncounted("nn.Hardsigmoid is not a registered module"),
+        calflops=Uncounted("F.hardsigmoid is not patched"),
+    )
+    backward = Backward(keeps_inputs=True, input_grad=OUT, weight_grad=ZERO)  # dy/6 where -3 < x < 3
+    work = 2 * OUT
+    traffic = INPUTS + OUT
+
+
+class HardSwish(KeepsShape, NoParameters, Layer):
+    """x · relu6(x + 3) / 6, as nn.Hardswish(inplace=True) in torchvision's
+    MobileNetV3."""
+
+    kind = "hardswish"
+    summary = "hard swish x·relu6(x + 3)/6 (nn.Hardswish), in place"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),))
+    storage = IN_PLACE
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=3 * OUT,  # a hard sigmoid (2, as ReLU) times x: one multiply more
+        fvcore=Uncounted("aten::hardswish_ has no handle"),
+        ptflops=Uncounted("nn.Hardswish has no hook and F.hardswish is not patched"),
+        thop=Uncounted("nn.Hardswish is not a registered module"),
+        calflops=Uncounted("F.hardswish is not patched"),
+    )
+    # autograd keeps (a copy of) the input: dy·(2x + 3)/6 in the middle, a multiply-add and a multiply
+    backward = Backward(keeps_inputs=True, input_grad=2 * OUT, weight_grad=ZERO)
+    work = 3 * OUT
+    traffic = INPUTS + OUT
+
+
+__all__ = ["HardSigmoid", "HardSwish", "ReLU6"]

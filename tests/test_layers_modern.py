@@ -1,0 +1,216 @@
+"""The modern layer kinds (issue 13), checked by hand: shapes, parameters, the
+burden convention's rules by analogy (docs/conventions.md) and each peer
+tool's count.
+
+Peer figures marked "tool output" are what each tool printed for the
+torchvision module named, on a batch-1 input of the shape given (fvcore
+FlopCountAnalysis(...).total(); ptflops get_model_complexity_info, pytorch
+backend; thop.profile; calflops calculate_flops FLOPs; FlopCounterMode), as
+recorded in the peer-rules study (torch 2.14.1, fvcore 0.1.5.post20221221,
+ptflops 0.7.5, thop 0.1.1.post2209072238, calflops 0.3.2).  The `macs` and
+`flops` profiles are the multiply-accumulates once and twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archspec import analyze, loads
+from archspec.conventions import CONVENTIONS
+from archspec.costs.memory import liveness
+from archspec.costs.training import training
+from archspec.errors import ArchError
+
+
+def figures(text: str, size: tuple[int, int] | None = None) -> dict[str, int]:
+    """Total FLOPs of a spec under every convention."""
+    spec = loads(text)
+    return {name: analyze(spec, size=size, convention=name).totals.flops for name in CONVENTIONS}
+
+
+def last(text: str, size: tuple[int, int] | None = None):  # type: ignore[no-untyped-def]
+    return analyze(loads(text), size=size).layers[-1]
+
+
+# --- linear ----------------------------------------------------------------------------
+
+def test_linear_on_tokens() -> None:
+    """nn.Linear(16, 32) on 5 tokens of 16 (held as 16 x 5 x 1).  MACs 5·16·32 = 2,560;
+    bias 5·32 = 160.  Tool output on a [1, 5, 16] input: fvcore 2,560, ptflops 2,720,
+    thop 2,560, calflops 5,120, FlopCounterMode 5,120.  burden: MACs + bias = 2,720.
+    Parameters 16·32 + 32 = 544."""
+    assert figures("input 16 x 5 x 1\nx = linear(32)\n") == {
+        "burden": 2720, "macs": 2560, "flops": 5120, "fvcore": 2560, "ptflops": 2720, "thop": 2560,
+        "calflops": 5120}
+    layer = last("input 16 x 5 x 1\nx = linear(32)\n")
+    assert (layer.output_shape, layer.params) == ((32, 5, 1), 544)
+    # without a bias every MAC-based count is 2,560 (tool output: ptflops 2,560)
+    assert figures("input 16 x 5 x 1\nx = linear(32, bias=false)\n")["ptflops"] == 2560
+    assert last("input 16 x 5 x 1\nx = linear(32, bias=false)\n").params == 512
+
+
+def test_linear_on_a_vector_and_channels_last() -> None:
+    """nn.Linear(16, 32) on a [1, 16] vector: tool output fvcore 512, ptflops 544, thop 512,
+    calflops 1,024.  nn.Linear(8, 32) on an NHWC 1x5x7x8 tensor (ConvNeXt's MLP after a
+    permute): 35 positions x 8 x 32 = 8,960 MACs; tool output fvcore 8,960, ptflops 10,080
+    (+ 35·32 bias), thop 8,960, calflops 17,920, FlopCounterMode 17,920."""
+    vector = figures("input 16\nx = linear(32)\n")
+    assert (vector["fvcore"], vector["ptflops"], vector["thop"], vector["calflops"]) == (512, 544, 512, 1024)
+    nhwc = figures("input 8 x 5 x 7\nx = linear(32)\n")
+    assert (nhwc["fvcore"], nhwc["ptflops"], nhwc["thop"], nhwc["calflops"], nhwc["flops"]) == (
+        8960, 10080, 8960, 17920, 17920)
+
+
+def test_linear_refuses_other_input_features() -> None:
+    """conv(4) on 32 x 32, flattened: 4·32·32 = 4,096 features fix the weights.  At 64 x 64
+    the flatten gives 4·64·64 = 16,384: nn.Linear would raise; so does archspec, naming
+    the expected features and the cure."""
+    spec = loads("input 3 x 32 x 32\nfeatures = conv(4, 3, pad=1)\nhead = flatten > linear(10)\n")
+    assert analyze(spec).layers[-1].params == 4096 * 10 + 10
+    with pytest.raises(ArchError, match=r"linear 'head.linear' at line 3: expects 4,096 input features "
+                                        r"\(its weights\), got 16,384; put an adaptiveavgpool"):
+        analyze(spec, size=(64, 64))
+    # an adaptive pool keeps the head's input at 4·2·2 = 16 features at every size
+    pooled = loads("input 3 x 32 x 32\nfeatures = conv(4, 3, pad=1)\n"
+                   "head = adaptiveavgpool(2) > flatten > linear(10)\n")
+    for size in ((32, 32), (64, 64), (45, 71)):
+        assert analyze(pooled, size=size).layers[-1].params == 16 * 10 + 10
+
+
+def test_linear_with_stated_features_must_match() -> None:
+    with pytest.raises(ArchError, match="expects 12 input features"):
+        analyze(loads("input 16 x 5 x 1\nx = linear(32, in_features=12)\n"))
+
+
+# --- adaptive pooling -------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape,size,expected", [
+    # tool output for nn.AdaptiveAvgPool2d (fvcore, ptflops, thop, calflops)
+    ((8, 5, 7), 1, (280, 560, 288, 280)),      # thop: (5·7 + 1) x 8 = 288
+    ((8, 13, 13), 6, (1352, 2704, 1639, 1352)),  # thop: float64 ((13/6)² + 1)·288 = 1639.99…, truncated
+    ((8, 7, 7), 7, (392, 784, 784, 392)),      # thop: (1 + 1) x 392
+    ((8, 10, 10), 7, (800, 1600, 1192, 800)),  # thop: ((10/7)² + 1)·392 = 1192.0 in float64
+])
+def test_adaptive_average_pooling_as_each_tool_counts_it(shape: tuple[int, int, int], size: int,
+                                                         expected: tuple[int, int, int, int]) -> None:
+    c, h, w = shape
+    got = figures(f"input {c} x {h} x {w}\nx = adaptiveavgpool({size})\n")
+    assert (got["fvcore"], got["ptflops"], got["thop"], got["calflops"]) == expected
+    assert got["burden"] == c * h * w  # one per input element, as global pooling
+    assert (got["macs"], got["flops"]) == (0, 0)
+    assert last(f"input {c} x {h} x {w}\nx = adaptiveavgpool({size})\n").output_shape == (c, size, size)
+
+
+def test_thop_adaptive_pooling_truncates_its_float_product() -> None:
+    """8 x 8 → 7 x 7 over 64 channels: exactly ((8/7)² + 1)·3,136 = 7,232, but thop's
+    float64 product gives 7,231.999…, truncated to 7,231 (confirmed by running thop)."""
+    assert figures("input 64 x 8 x 8\nx = adaptiveavgpool(7)\n")["thop"] == 7231
+
+
+def test_adaptive_max_pooling() -> None:
+    """nn.AdaptiveMaxPool2d(1) on 1x8x5x7, tool output: fvcore 0, ptflops 560, thop 0,
+    calflops 280.  A (6, 4) output of 8 x 13 x 13: 8 x 6 x 4."""
+    got = figures("input 8 x 5 x 7\nx = adaptivemaxpool(1)\n")
+    assert (got["burden"], got["fvcore"], got["ptflops"], got["thop"], got["calflops"]) == (280, 0, 560, 0, 280)
+    assert last("input 8 x 13 x 13\nx = adaptivemaxpool((6, 4))\n").output_shape == (8, 6, 4)
+
+
+def test_adaptive_windows_overlap_in_the_backward() -> None:
+    """13 rows into 6 windows: window i covers floor(13i/6) to ceil(13(i+1)/6):
+    0-3, 2-5, 4-7, 6-9, 8-11, 10-13, 3 rows each, 18 in all (13 rows, 5 of them twice).
+    The input gradient spreads each output gradient over its window: 8 x 18 x 18 = 2,592."""
+    spec = loads("input 8 x 13 x 13\nx = conv(8, 1) > adaptiveavgpool(6)\n")
+    pool = training(analyze(spec)).layers[1]
+    assert pool.backward_input_flops == 8 * 18 * 18
+
+
+# --- activations ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,burden,ptflops,calflops", [
+    # tool output on 1x8x5x7 (280 elements): fvcore, thop and FlopCounterMode 0 for all four
+    ("relu6", 2 * 280, 280, 0),     # ptflops: module hook only; calflops: F.hardtanh not patched
+    ("hardsigmoid", 2 * 280, 0, 0),  # piecewise linear: priced like ReLU
+    ("hardswish", 3 * 280, 0, 0),   # a hard sigmoid times x: one multiply more
+    ("silu", 280, 280, 280),        # σ not counted, the multiply by x is; ptflops: the patched F.silu
+])
+def test_activations_as_each_tool_counts_them(kind: str, burden: int, ptflops: int, calflops: int) -> None:
+    assert figures(f"input 8 x 5 x 7\nx = {kind}\n") == {
+        "burden": burden, "macs": 0, "flops": 0, "fvcore": 0, "ptflops": ptflops, "thop": 0,
+        "calflops": calflops}
+
+
+def test_in_place_activations_at_inference_and_in_training() -> None:
+    """relu6, hardswish and silu overwrite their input at inference (torchvision runs
+    them inplace=True): a conv's 8 x 5 x 7 output (1,120 B) then a ReLU6 peak at 1,120 B.
+    hardsigmoid makes a new tensor: 2,240 B.  In training autograd keeps the
+    activation's input (it copies it before an in-place op), so the ReLU6 allocates:
+    its backward keeps 1,120 B."""
+    for kind, peak in (("relu6", 1120), ("hardswish", 1120), ("silu", 1120), ("hardsigmoid", 2240)):
+        spec = loads(f"input 8 x 5 x 7\nx = conv(8, 1) > {kind}\n")
+        assert liveness(analyze(spec)).peak_bytes == peak, kind
+    spec = loads("input 8 x 5 x 7\nx = conv(8, 1) > relu6\n")
+    relu6 = training(analyze(spec)).layers[1]
+    assert (relu6.backward_input_flops, relu6.saved_bytes) == (280, 1120)
+
+
+# --- layer norm and layer scale -----------------------------------------------------------
+
+def test_layernorm_on_tokens() -> None:
+    """nn.LayerNorm(16) on 5 tokens of 16 (80 elements); tool output fvcore 400, ptflops 80,
+    thop 320, calflops 400; without affine weights 320, 80, 160, 320.  burden, as LRN:
+    out + (2 + 2C)·H·W = 80 + (2 + 32)·5 = 250.  Parameters 16 + 16."""
+    got = figures("input 16 x 5 x 1\nx = layernorm\n")
+    assert got == {"burden": 250, "macs": 0, "flops": 0, "fvcore": 400, "ptflops": 80, "thop": 320,
+                   "calflops": 400}
+    plain = figures("input 16 x 5 x 1\nx = layernorm(affine=false)\n")
+    assert (plain["fvcore"], plain["ptflops"], plain["thop"], plain["calflops"]) == (320, 80, 160, 320)
+    assert [last(f"input 16 x 5 x 1\nx = {t}\n").params
+            for t in ("layernorm", "layernorm(bias=false)", "layernorm(affine=false)")] == [32, 16, 0]
+    assert last("input 16 x 5 x 1\nx = layernorm\n").buffers == 0
+
+
+def test_layernorm2d_as_torchvision_writes_it() -> None:
+    """torchvision's LayerNorm2d on 1x8x5x7 (280 elements), tool output: fvcore 1,400,
+    calflops 1,400 (both see F.layer_norm: 5 per element), ptflops 0 and thop 0 (a
+    subclass of nn.LayerNorm: their hooks match exact types).  burden:
+    280 + (2 + 16)·35 = 910."""
+    assert figures('input 8 x 5 x 7\nx = layernorm(form="layernorm2d")\n') == {
+        "burden": 910, "macs": 0, "flops": 0, "fvcore": 1400, "ptflops": 0, "thop": 0, "calflops": 1400}
+    with pytest.raises(ArchError, match="form"):
+        analyze(loads('input 8 x 5 x 7\nx = layernorm(form="groupnorm")\n'))
+
+
+def test_layerscale_and_droppath() -> None:
+    """layer_scale * x on 8 x 5 x 7: 8 parameters, 280 multiplies for burden (like mul),
+    0 for every tool (a Python `*`; tool output 0).  StochasticDepth at inference: the
+    identity, 0 everywhere (tool output 0), a view: no memory of its own at the peak."""
+    assert figures("input 8 x 5 x 7\nx = layerscale\n") == {
+        "burden": 280, "macs": 0, "flops": 0, "fvcore": 0, "ptflops": 0, "thop": 0, "calflops": 0}
+    assert last("input 8 x 5 x 7\nx = layerscale(init=0.1)\n").params == 8
+    assert set(figures("input 8 x 5 x 7\nx = droppath(0.2)\n").values()) == {0}
+    spec = loads("input 8 x 5 x 7\nx = conv(8, 1) > droppath(0.2)\n")
+    assert liveness(analyze(spec)).peak_bytes == 280 * 4  # the conv's output, shared by the view
+    # in training it is a new tensor and keeps one mask element per image
+    step = training(analyze(spec, batch=2)).layers[1]
+    assert (step.backward_input_flops, step.saved_bytes) == (2 * 280, 2 * 4)
+
+
+def test_convnext_block_as_each_tool_counts_it() -> None:
+    """torchvision's ConvNeXt CNBlock(dim=8) on 1x8x5x7: a depth-wise 7x7 conv, then
+    channels-last nn.LayerNorm, Linear(8, 32), GELU, Linear(32, 8), layer scale,
+    StochasticDepth and `result += input`.  Tool output: fvcore 33,040, ptflops 35,840,
+    thop 32,760, calflops 66,080, FlopCounterMode 63,280.  By hand:
+    dwconv 280·49 = 13,720 MACs + 280 bias; LN 280 elements; linear1 35·8·32 = 8,960 MACs
+    + 1,120 bias; GELU 1,120 elements; linear2 8,960 MACs + 280 bias.
+      fvcore   13,720 + 5·280 + 8,960 + 8,960                       = 33,040
+      ptflops  14,000 + 280 + 10,080 + 2·1,120 + 9,240                = 35,840
+      thop     13,720 + 4·280 + 8,960 + 8,960                       = 32,760
+      calflops 2·13,720 + 280 + 5·280 + 17,920 + 1,120 + 17,920       = 66,080
+      flops    2·(13,720 + 8,960 + 8,960)                           = 63,280"""
+    text = ("input 8 x 5 x 7\n"
+            "branch = conv(8, 7, pad=3, groups=8) > layernorm > linear(32) > gelu > linear(8) "
+            "> layerscale > droppath(0.1)\n"
+            "out = add(branch, in)\n")
+    got = figures(text)
+    assert {k: got[k] for k in ("fvcore", "ptflops", "thop", "calflops", "flops", "macs")} == {
+        "fvcore": 33040, "ptflops": 35840, "thop": 32760, "calflops": 66080, "flops": 63280, "macs": 31640}
