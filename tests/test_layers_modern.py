@@ -214,3 +214,211 @@ def test_convnext_block_as_each_tool_counts_it() -> None:
     got = figures(text)
     assert {k: got[k] for k in ("fvcore", "ptflops", "thop", "calflops", "flops", "macs")} == {
         "fvcore": 33040, "ptflops": 35840, "thop": 32760, "calflops": 66080, "flops": 63280, "macs": 31640}
+
+
+# --- group, instance and RMS norm --------------------------------------------------------
+
+def test_groupnorm() -> None:
+    """nn.GroupNorm(2, 8) on 1x8x5x7 (280 elements), tool output: fvcore 1,400, ptflops 560,
+    thop 0 (not registered), calflops 1,400.  Without affine weights (GroupNorm(4, 8,
+    affine=False), tools/peer_counts.py): fvcore 1,120, ptflops 280, thop 0, calflops 1,120.
+    burden, as LRN: 280 + (2 + 2·8)·5·7 = 910.  Parameters: scale and shift, 2 x 8."""
+    assert figures("input 8 x 5 x 7\nx = groupnorm(2)\n") == {
+        "burden": 910, "macs": 0, "flops": 0, "fvcore": 1400, "ptflops": 560, "thop": 0, "calflops": 1400}
+    plain = figures("input 8 x 5 x 7\nx = groupnorm(4, affine=false)\n")
+    assert (plain["fvcore"], plain["ptflops"], plain["thop"], plain["calflops"]) == (1120, 280, 0, 1120)
+    assert last("input 8 x 5 x 7\nx = groupnorm(2)\n").params == 16
+    with pytest.raises(ArchError, match="8 channels do not split into groups=3"):
+        analyze(loads("input 8 x 5 x 7\nx = groupnorm(3)\n"))
+
+
+def test_instancenorm() -> None:
+    """nn.InstanceNorm2d(8) on 1x8x5x7, tool output: fvcore 1,120, ptflops 280, thop 560,
+    calflops 1,120; with affine=True 1,400, 560, 1,120, 1,400.  No parameters by default
+    (PyTorch's), 2 x 8 with affine; never running statistics."""
+    assert figures("input 8 x 5 x 7\nx = instancenorm\n") == {
+        "burden": 910, "macs": 0, "flops": 0, "fvcore": 1120, "ptflops": 280, "thop": 560, "calflops": 1120}
+    affine = figures("input 8 x 5 x 7\nx = instancenorm(affine=true)\n")
+    assert (affine["fvcore"], affine["ptflops"], affine["thop"], affine["calflops"]) == (1400, 560, 1120, 1400)
+    plain, learnt = (last(f"input 8 x 5 x 7\nx = {t}\n") for t in ("instancenorm", "instancenorm(affine=true)"))
+    assert (plain.params, plain.buffers, learnt.params, learnt.buffers) == (0, 0, 16, 0)
+
+
+def test_rmsnorm() -> None:
+    """nn.RMSNorm(16) on 5 tokens of 16: tool output 0 in every tool.  burden, as LRN:
+    80 + (2 + 32)·5 = 250.  A scale of 16, no bias."""
+    assert figures("input 16 x 5 x 1\nx = rmsnorm\n") == {
+        "burden": 250, "macs": 0, "flops": 0, "fvcore": 0, "ptflops": 0, "thop": 0, "calflops": 0}
+    assert [last(f"input 16 x 5 x 1\nx = {t}\n").params for t in ("rmsnorm", "rmsnorm(affine=false)")] == [16, 0]
+
+
+# --- upsampling and pixel shuffle ----------------------------------------------------------
+
+@pytest.mark.parametrize("text,shape,output,expected", [
+    # tool output on 1x8x5x7 for nn.Upsample(scale_factor=2) (the peer-rules study): 1,120 outputs;
+    # ptflops: its hook (1,120) + the patched F.interpolate, 280 x 2² = 1,120
+    ("upsample", (8, 5, 7), (8, 10, 14),
+     {"burden": 0, "fvcore": 1120, "ptflops": 2240, "thop": 1120, "calflops": 280}),
+    ('upsample(2, mode="bilinear")', (8, 5, 7), (8, 10, 14),
+     {"burden": 4480, "fvcore": 4480, "ptflops": 2240, "thop": 12320, "calflops": 280}),
+    # tools/peer_counts.py: Upsample(scale_factor=1.5, bilinear): floor(7.5) x floor(10.5) = 7 x 10,
+    # 560 outputs; ptflops 560 + 280 x 2.25 = 1,190; thop 11 x 560 = 6,160
+    ('upsample(1.5, mode="bilinear")', (8, 5, 7), (8, 7, 10),
+     {"burden": 2240, "fvcore": 2240, "ptflops": 1190, "thop": 6160, "calflops": 280}),
+    # tools/peer_counts.py: scale (1.5, 2.5): 7 x 17, 952 outputs; ptflops 952 + 280 x int(1.5)·int(2.5)
+    # = 1,512; calflops fails (TypeError) on a per-side scale: 0, with the reason in explain
+    ("upsample((1.5, 2.5))", (8, 5, 7), (8, 7, 17),
+     {"burden": 0, "fvcore": 952, "ptflops": 1512, "thop": 952, "calflops": 0}),
+    # tools/peer_counts.py: scale 0.5 on 6 x 8: 3 x 4, 96 outputs; ptflops 96 + 384/4 = 192; calflops 384
+    ("upsample(0.5)", (8, 6, 8), (8, 3, 4),
+     {"burden": 0, "fvcore": 96, "ptflops": 192, "thop": 96, "calflops": 384}),
+])
+def test_upsample_by_a_factor_as_each_tool_counts_nn_upsample(text: str, shape: tuple[int, int, int],
+                                                                output: tuple[int, int, int],
+                                                                expected: dict[str, int]) -> None:
+    c, h, w = shape
+    spec = f"input {c} x {h} x {w}\nx = {text}\n"
+    got = figures(spec)
+    assert {k: got[k] for k in expected} == expected
+    assert (got["macs"], got["flops"]) == (0, 0)
+    assert last(spec).output_shape == output
+
+
+def test_upsample_to_a_reference_as_f_interpolate() -> None:
+    """F.interpolate(x, size=(10, 14)) in a forward, on 1x8x5x7, tool output: fvcore 1,120,
+    ptflops 1,120 (the patched functional: prod(size) x N x C), thop 0 (no module),
+    calflops 140 (prod(size) alone).  Bilinear: fvcore and burden 4 x 1,120."""
+    head = "input 8 x 5 x 7\ninput ref: 1 x 10 x 14 fixed\n"
+    spec = loads(head + 'x = upsample(in, ref)\n')
+    got = {c: analyze(spec, convention=c).layers[-1].flops for c in CONVENTIONS}
+    assert got == {"burden": 0, "macs": 0, "flops": 0, "fvcore": 1120, "ptflops": 1120, "thop": 0, "calflops": 140}
+    assert analyze(spec).layers[-1].output_shape == (8, 10, 14)
+    bilinear = loads(head + 'x = upsample(in, ref, mode="bilinear")\n')
+    assert analyze(bilinear).layers[-1].flops == 4 * 1120
+    with pytest.raises(ArchError, match="takes no scale"):
+        analyze(loads(head + "x = upsample(in, ref, scale=2)\n"))
+
+
+def test_upsample_scales_must_be_exact_in_floating_point() -> None:
+    """PyTorch computes floor(n·1.15) in double precision (floor(100 x 1.15) = 114, not 115):
+    archspec takes only scales that are whole numbers of 1/256ths, where both agree."""
+    with pytest.raises(ArchError, match="not a whole number of 1/256ths"):
+        loads("input 8 x 5 x 7\nx = upsample(1.15)\n")
+    assert last("input 8 x 100 x 100\nx = upsample(1.25)\n").output_shape == (8, 125, 125)
+
+
+def test_pixel_shuffle_and_unshuffle() -> None:
+    """nn.PixelShuffle(2) on 8 x 5 x 7: 8/4 = 2 channels of 10 x 14; PixelUnshuffle(2) on
+    8 x 6 x 8: 32 channels of 3 x 4.  Tool output 0 in every tool; new tensors."""
+    shuffled = last("input 8 x 5 x 7\nx = pixelshuffle(2)\n")
+    unshuffled = last("input 8 x 6 x 8\nx = pixelunshuffle(2)\n")
+    assert (shuffled.output_shape, unshuffled.output_shape) == ((2, 10, 14), (32, 3, 4))
+    assert (shuffled.feature_bytes, unshuffled.feature_bytes) == (280 * 4, 384 * 4)
+    assert set(figures("input 8 x 6 x 8\nx = pixelunshuffle(2) > pixelshuffle(2)\n").values()) == {0}
+    with pytest.raises(ArchError, match="does not divide into 2 x 2 blocks"):
+        analyze(loads("input 8 x 5 x 7\nx = pixelunshuffle(2)\n"))
+    with pytest.raises(ArchError, match="not a multiple of 3²"):
+        analyze(loads("input 8 x 5 x 7\nx = pixelshuffle(3)\n"))
+
+
+# --- channel operations: shuffle, slice, chunk, split ---------------------------------------
+
+def test_shufflenet_v2_unit() -> None:
+    """ShuffleNetV2's stride-1 unit on 8 x 5 x 7: x.chunk(2, dim=1), the right half through a
+    1x1 conv, concatenated with the left half, channel_shuffle(2).  Tool output for chunk and
+    channel_shuffle: 0 in every tool.  The halves are views named after the statement."""
+    text = ("input 8 x 5 x 7\nx = conv(8, 1)\nhalves = x > chunk(2)\n"
+            "right = halves[1] > conv(4, 1, bias=false)\nout = concat(halves[0], right) > shuffle(2)\n")
+    result = analyze(loads(text))
+    assert [(c.name, c.kind, c.output_shape) for c in result.layers] == [
+        ("x", "conv", (8, 5, 7)), ("halves.0", "slice", (4, 5, 7)), ("halves.1", "slice", (4, 5, 7)),
+        ("right", "conv", (4, 5, 7)), ("out.concat", "concat", (8, 5, 7)), ("out.shuffle", "shuffle", (8, 5, 7))]
+    # only the convolutions count: 280·(8 + 1) and 140·4
+    assert result.totals.flops == 280 * 9 + 140 * 4
+    # peak: x (1,120 B, still read through the views) + right (560 B) + the concat (1,120 B)
+    assert liveness(result).peak_bytes == 1120 + 560 + 1120
+
+
+@pytest.mark.parametrize("text,sizes", [
+    ("chunk(2)", [4, 4]),
+    ("chunk(3)", [3, 3, 2]),        # torch.chunk: pieces of ceil(8/3) = 3
+    ("chunk(5)", [2, 2, 2, 2]),     # ceil(8/5) = 2: four pieces, fewer than 5, as torch.chunk gives
+    ("split(3)", [3, 3, 2]),        # torch.split(x, 3)
+    ("split((2, 6))", [2, 6]),
+    ("split((1, 2, 5))", [1, 2, 5]),
+])
+def test_chunk_and_split_cut_like_torch(text: str, sizes: list[int]) -> None:
+    result = analyze(loads(f"input 8 x 5 x 7\nparts = {text}\n"))
+    assert [c.output_shape[0] for c in result.layers] == sizes
+    assert [c.name for c in result.layers] == [f"parts.{i}" for i in range(len(sizes))]
+    assert all(c.layer.storage.inference == "view" for c in result.layers)
+
+
+def test_chunk_with_the_tensor_first_and_its_errors() -> None:
+    spec = loads("input 8 x 5 x 7\nx = conv(6, 1)\nh = chunk(x, 2)\ny = add(h[0], h[1])\n")
+    assert analyze(spec).layers[-1].output_shape == (3, 5, 7)
+    for text, message in [
+        ("h = x > chunk(2) > relu", "chunk makes 2 tensors and a chain passes on one"),
+        ("x > chunk(2)", "computes a tuple of 2 tensors but does nothing with it"),
+        ("h = x > split((2, 2))", r"split sizes \(2, 2\) add up to 4, but the tensor has 6 channels"),
+        ("h = x > chunk(0)", "chunk needs whole numbers of at least 1"),
+        ("h = x > chunk", "chunk needs to know how to cut"),
+        ("h = x > chunk(2)\ny = h > relu", "got a tuple of 2 tensors"),
+        ("h = x > chunk(2)\ny = h[2] > relu", "index 2 is outside a tuple of 2 tensors"),
+    ]:
+        with pytest.raises(ArchError, match=message):
+            loads(f"input 8 x 5 x 7\nx = conv(6, 1)\n{text}\n")
+
+
+def test_shuffle_and_slice() -> None:
+    """channel_shuffle: a new tensor (view, transpose, contiguous), 0 FLOPs; the groups must
+    divide the channels.  slice(2, 6): channels 2 to 5."""
+    shuffled = last("input 8 x 5 x 7\nx = shuffle(4)\n")
+    assert (shuffled.output_shape, shuffled.flops, shuffled.feature_bytes) == ((8, 5, 7), 0, 280 * 4)
+    with pytest.raises(ArchError, match="8 channels do not split into groups=3"):
+        analyze(loads("input 8 x 5 x 7\nx = shuffle(3)\n"))
+    assert last("input 8 x 5 x 7\nx = slice(2, 6)\n").output_shape == (4, 5, 7)
+    with pytest.raises(ArchError, match="channels 6 to 10 are not all in"):
+        analyze(loads("input 8 x 5 x 7\nx = slice(6, 10)\n"))
+
+
+# --- padding -------------------------------------------------------------------------------
+
+def test_pad_by_named_sides_and_like_a_conv() -> None:
+    """F.pad(x, (left=1, right=2, top=0, bottom=1)) on 4 x 3 x 5: 4 x (3 + 0 + 1) x (5 + 1 + 2)
+    = 4 x 4 x 8.  pad((1, 2, 3, 4)) is (top, bottom, left, right) as a conv's pad: 4 x 6 x 12.
+    Tool output for F.pad, ZeroPad2d and ReflectionPad2d: 0 in every tool.  Reflect padding's
+    backward adds each copied position's gradient back: 128 − 60 = 68 additions."""
+    named = last("input 4 x 3 x 5\nx = pad(left=1, right=2, top=0, bottom=1)\n")
+    assert (named.output_shape, named.flops) == ((4, 4, 8), 0)
+    assert last("input 4 x 3 x 5\nx = pad((1, 2, 3, 4))\n").output_shape == (4, 6, 12)
+    assert last("input 4 x 3 x 5\nx = pad(1)\n").output_shape == (4, 5, 7)
+    assert set(figures('input 4 x 3 x 5\nx = pad(2, mode="replicate")\n').values()) == {0}
+    spec = loads('input 4 x 3 x 5\nx = conv(4, 1) > pad(left=1, right=2, bottom=1, mode="reflect")\n')
+    assert training(analyze(spec)).layers[1].backward_input_flops == 4 * 4 * 8 - 4 * 3 * 5
+    with pytest.raises(ArchError, match="reflect padding"):
+        analyze(loads('input 4 x 3 x 5\nx = pad(3, mode="reflect")\n'))
+    with pytest.raises(ArchError, match="not both"):
+        loads("input 4 x 3 x 5\nx = pad(1, left=2)\n")
+
+
+def test_the_sweep_prices_the_new_kinds_as_the_engine_does() -> None:
+    """Upsampling by 1.5 and 1.25 makes sides floor(n·p/q), affine within each residue of q;
+    pixel unshuffle divides by 2; adaptive pools are constant: the sweep's side model must
+    give, at every size, exactly the engine's figures (and fail where the engine fails)."""
+    from archspec.costs.sweep import sweep_graph
+
+    spec = loads("input 8 x 32 x 32\nx = conv(8, 3, stride=2, pad=1)\nhalves = x > chunk(2)\n"
+                 "right = halves[1] > conv(4, 1)\ny = concat(halves[0], right) > shuffle(2)\n"
+                 'z = y > upsample((1.5, 1.25), mode="bilinear") > pad(left=1, right=2, bottom=1, mode="reflect")\n'
+                 "u = z > pad((1, 0, 1, 0)) > pixelunshuffle(2) > groupnorm(2) > adaptiveavgpool(5) > adaptivemaxpool((3, 2))\n")
+    sizes = [(h, w) for h in range(6, 50, 5) for w in range(7, 50, 6)]
+    for convention in ("burden", "ptflops", "thop"):
+        for row in sweep_graph(spec, sizes, [1], convention=convention):
+            try:
+                totals = analyze(spec, size=(row.height, row.width), convention=convention).totals
+            except ArchError:
+                assert row.figures is None, (row.height, row.width)
+                continue
+            assert row.figures is not None, (row.height, row.width, row.error)
+            assert (row.figures["flops"], row.figures["feature_bytes"]) == (totals.flops, totals.feature_bytes)

@@ -20,7 +20,15 @@ from ..limits import MAX_ARITHMETIC, MAX_INT, MAX_LAYERS
 from ..syntax import tree as ast
 from .builtins import BUILTINS
 from .layer_graph import Graph
-from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, Step, Tensor, describe
+from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, SplitStep, Step, Tensor, describe
+
+# Language sugar over the `slice` kind: a tensor cut along its channels into a
+# tuple of views, as torch.chunk and torch.split do (ShuffleNetV2's halves).
+SPLITTERS = {
+    "chunk": "chunk(n) or chunk(x, n): n pieces of ceil(C/n) channels (the last may be smaller)",
+    "split": "split(size) or split(x, size): pieces of `size` channels (the last may be smaller); "
+             "or split((a, b, ...)): pieces of a, b, ... channels, adding up to C",
+}
 
 
 class Evaluator:
@@ -57,7 +65,7 @@ class Evaluator:
         if not isinstance(value, tuple):
             raise self.error(f"only a tuple can be indexed, not {describe(value)}", scope.module, expr.pos)
         if isinstance(index, bool) or not isinstance(index, int) or not -len(value) <= index < len(value):
-            raise self.error(f"index {index!r} is outside the tuple {value} (0 to {len(value) - 1})",
+            raise self.error(f"index {index!r} is outside {describe(value)} (0 to {len(value) - 1})",
                              scope.module, expr.pos)
         return value[index]
 
@@ -74,6 +82,8 @@ class Evaluator:
             return Pipe([BlockStep(self.blocks[name], (), {}, expr.pos, scope.module)])
         if name in REGISTRY:
             return Pipe([self.make_layer(name, [], [], expr.pos, scope)])
+        if name in SPLITTERS:
+            raise self.error(f"{name} needs to know how to cut: {SPLITTERS[name]}", scope.module, expr.pos)
         known = list(scope.values) + list(self.globals) + list(self.blocks) + list(REGISTRY)
         raise self.error(f"unknown name '{name}'", scope.module, expr.pos, hint=suggest(name, known))
 
@@ -86,6 +96,8 @@ class Evaluator:
                              "not something to call", scope.module, expr.pos)
         if name == "channels" and name not in self.blocks:
             return self.channels_of(args, kwargs, expr, scope)
+        if name in SPLITTERS and name not in self.blocks:
+            return self.splitter(name, args, kwargs, expr, scope)
         wants_tensor = any(isinstance(a, Tensor) for a in args)
         if name in BUILTINS and not (name in REGISTRY and wants_tensor):
             return self.call_builtin(name, args, kwargs, expr, scope)
@@ -115,6 +127,25 @@ class Evaluator:
         if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
             raise self.error("channels() takes one tensor, e.g. channels(in)", scope.module, expr.pos)
         return int(self.graph.reference_shapes[args[0].node][0])
+
+    def splitter(self, how: str, args: list[Any], kwargs: list[Any], expr: ast.Call, scope: Scope) -> Pipe:
+        """`chunk(n)`, `split(sizes)`, or with the tensor first, `chunk(x, n)`: a
+        step that cuts the chain's tensor into channel slices (expand.py)."""
+        usage = SPLITTERS[how]
+        if kwargs:
+            raise self.error(f"{how} takes no options: {usage}", scope.module, kwargs[0][0].pos)
+        source = args[0] if args and isinstance(args[0], Tensor) else None
+        rest = args[1:] if source is not None else args
+        if len(rest) != 1:
+            raise self.error(f"{how} takes one {'count' if how == 'chunk' else 'size or tuple of sizes'}: "
+                             f"{usage}", scope.module, expr.pos)
+        value = rest[0]
+        items = value if isinstance(value, tuple) and how == "split" else (value,)
+        if not items or any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in items):
+            raise self.error(f"{how} needs whole numbers of at least 1, got {describe(value)}: {usage}",
+                             scope.module, expr.pos)
+        self.check_magnitude(value, how, scope.module, expr.pos)
+        return Pipe([SplitStep(how, value, expr.pos, scope.module)], source)
 
     def call_builtin(self, name: str, args: list[Any], kwargs: list[tuple[ast.Keyword, Any]],
                      expr: ast.Call, scope: Scope) -> Any:
@@ -193,7 +224,12 @@ class Evaluator:
         parts = []
         for name, errors in by_field.items():
             got = errors[0].get("input")
-            if len(errors) > 1:
+            # a kind's own check (a validator) says what is wrong in its words
+            own = [err for err in errors if err["type"] == "value_error"]
+            if len(own) == 1:
+                said = str(own[0]["ctx"]["error"]) if "ctx" in own[0] else own[0]["msg"]
+                parts.append(said if name == "value" else f"{name}: {said}")
+            elif len(errors) > 1:
                 annotation = cls.model_fields[name].annotation if name in cls.model_fields else None
                 forms = FORMS.get(annotation, "a valid value")
                 parts.append(f"{name} must be {forms} (got {got!r})")
@@ -335,6 +371,8 @@ def _copy(step: Step) -> Step:
         return BlockStep(step.block, step.args, step.kwargs, step.pos, step.module, step.name, step.shares)
     if isinstance(step, GroupStep):
         return GroupStep(list(step.steps), step.pos, step.name)
+    if isinstance(step, SplitStep):
+        return SplitStep(step.how, step.value, step.pos, step.module, step.name)
     raise TypeError(type(step))
 
 

@@ -31,7 +31,9 @@ from ..syntax import tree as ast
 from .evaluate import Evaluator
 from .layer_graph import Graph, Metadata, Node
 from .shapes import infer_shapes, shape_error
-from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, Step, Tensor, describe
+from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, SplitStep, Step, Tensor, describe
+
+Output = Tensor | tuple[Tensor, ...]  # what applying a chain gives: a tensor, or chunk/split's pieces
 
 _ROOMY = 1 << 16  # a side big enough for any layer, to learn channel counts past a too-small input
 
@@ -199,7 +201,8 @@ class Expander(Evaluator):
         value = self.evaluate(stmt.value, scope)
         if isinstance(value, Pipe):
             value = self.apply(value, scope, stmt.name, stmt.pos)
-            self.graph.aliases.setdefault(scope.prefix + stmt.name, value.node)
+            if isinstance(value, Tensor):  # chunk/split's pieces are named `name.0`, `name.1`, ...
+                self.graph.aliases.setdefault(scope.prefix + stmt.name, value.node)
         if isinstance(value, Tensor):
             scope.current = value
         self.bind(scope, stmt.name, value, stmt.pos)
@@ -214,7 +217,7 @@ class Expander(Evaluator):
         scope.current = value
 
     # ---- applying chains: where layers are made -------------------------
-    def apply(self, pipe: Pipe, scope: Scope, statement: str | None, pos: ast.Pos) -> Tensor:
+    def apply(self, pipe: Pipe, scope: Scope, statement: str | None, pos: ast.Pos) -> Output:
         source = pipe.source or scope.current
         if source is None:
             raise self.error("no input to apply this chain to: declare one first (`input 3 x 224 x 224`)",
@@ -225,21 +228,31 @@ class Expander(Evaluator):
         # Fail early on `block x 100000`: once a block's size is known, the
         # rest of the chain can be priced before it is built.
         remaining = sum(self.expected_size(s) for s in steps)
+        output: Output = tensor
         for position, (step, name) in enumerate(zip(steps, names)):
             if len(self.graph.nodes) + remaining > MAX_LAYERS:
                 raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
                                  "anyone can run (check the repeat counts)", scope.module, pos)
             guess = self.expected_size(step)
             head = position == 0 and pipe.source is None
-            tensor = self.apply_step(step, tensor, name, head, scope)
+            tensor = self.single(output, steps[position - 1] if position else None)
+            output = self.apply_step(step, tensor, name, head, scope)
             remaining -= guess
             if self.expected_size(step) != guess:  # a block's size was just learnt
                 remaining = sum(self.expected_size(s) for s in steps[position + 1:])
-        return tensor
+        return output
 
+    def single(self, output: Output, made_by: Step | None) -> Tensor:
+        """The one tensor a chain passes on to its next step."""
+        if isinstance(output, Tensor):
+            return output
+        assert isinstance(made_by, SplitStep)
+        raise self.error(f"{made_by.how} makes {len(output)} tensors and a chain passes on one: name them and "
+                         f"index the tuple (`halves = x > {made_by.how}(...)`, then `halves[0] > ...`)",
+                         made_by.module, made_by.pos)
     def expected_size(self, step: Step) -> int:
         """Layers a step is expected to make (blocks: their largest size so far)."""
-        if isinstance(step, LayerStep):
+        if isinstance(step, (LayerStep, SplitStep)):
             return 1
         if isinstance(step, BlockStep):
             return self.block_sizes.get(step.block.name, 1)
@@ -262,7 +275,7 @@ class Expander(Evaluator):
             names.append(base + numbered)
         return names
 
-    def apply_step(self, step: Step, tensor: Tensor, name: str, head: bool, scope: Scope) -> Tensor:
+    def apply_step(self, step: Step, tensor: Tensor, name: str, head: bool, scope: Scope) -> Output:
         if isinstance(step, LayerStep):
             layer = step.layer
             inputs = tuple(step.tensors) if (head and step.tensors) else (tensor,) + tuple(step.tensors)
@@ -278,11 +291,45 @@ class Expander(Evaluator):
             prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
             inner = Scope(prefix, scope.module, scope.input, tensor, top=False)
             names = self.step_names(step.steps, prefix, None)
-            for sub, sub_name in zip(step.steps, names):
-                tensor = self.apply_step(sub, tensor, sub_name, False, inner)
-            self.graph.aliases.setdefault(prefix[:-1], tensor.node)
-            return tensor
+            output: Output = tensor
+            for position, (sub, sub_name) in enumerate(zip(step.steps, names)):
+                tensor = self.single(output, step.steps[position - 1] if position else None)
+                output = self.apply_step(sub, tensor, sub_name, False, inner)
+            if isinstance(output, Tensor):
+                self.graph.aliases.setdefault(prefix[:-1], output.node)
+            return output
+        if isinstance(step, SplitStep):
+            return self.split_channels(step, tensor, name, scope)
         return self.call_block(step, tensor, name)
+
+    def split_channels(self, step: SplitStep, tensor: Tensor, name: str, scope: Scope) -> tuple[Tensor, ...]:
+        """chunk / split: one `slice` view per piece, named `name.0`, `name.1`, ...
+        The pieces are cut from the channels the tensor has at the reference size,
+        as torch.chunk and torch.split cut them."""
+        channels = int(self.graph.reference_shapes[tensor.node][0])
+        if isinstance(step.value, tuple):
+            sizes = list(step.value)
+            if sum(sizes) != channels:
+                raise self.error(f"split sizes {step.value} add up to {sum(sizes):,}, but the tensor has "
+                                 f"{channels:,} channels", step.module, step.pos)
+        else:
+            # torch.chunk(n): pieces of ceil(C/n) channels; torch.split(k): pieces of k
+            size = -(-channels // step.value) if step.how == "chunk" else step.value
+            whole, rest = divmod(channels, size)
+            if whole + (rest > 0) + len(self.graph.nodes) > MAX_LAYERS:
+                raise self.error(f"{step.how} would make {whole + (rest > 0):,} slices; the network expands past "
+                                 f"{MAX_LAYERS:,} layers", step.module, step.pos)
+            sizes = [size] * whole + ([rest] if rest else [])
+        prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
+        pieces = []
+        start = 0
+        for i, size in enumerate(sizes):
+            piece = self.make_layer("slice", [start, start + size], [], step.pos, scope)
+            node = self.add_node(f"{prefix}.{i}", piece.layer, (tensor.node,), step.module, step.pos,
+                                 explicit=False)
+            pieces.append(Tensor(node))
+            start += size
+        return tuple(pieces)
 
     def call_block(self, step: BlockStep, tensor: Tensor, name: str) -> Tensor:
         block = step.block

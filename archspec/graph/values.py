@@ -70,7 +70,23 @@ class GroupStep:
     label: str = "group"
 
 
-Step = LayerStep | BlockStep | GroupStep
+@dataclass(slots=True)
+class SplitStep:
+    """`chunk(n)` or `split(sizes)`: a tensor cut along its channels into
+    `slice` views, which the chain yields as a tuple of tensors."""
+
+    how: str  # "chunk" or "split"
+    value: int | tuple[int, ...]  # chunk: how many pieces; split: each piece's size, or one size for all
+    pos: Pos
+    module: Module
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.how
+
+
+Step = LayerStep | BlockStep | GroupStep | SplitStep
 
 
 @dataclass(slots=True)
@@ -105,5 +121,7 @@ def describe(value: object) -> str:
     if isinstance(value, str):
         return f"the string {value!r}"
     if isinstance(value, tuple):
+        if value and all(isinstance(item, Tensor) for item in value):
+            return f"a tuple of {len(value)} tensors"
         return f"the tuple {value}"
     return type(value).__name__

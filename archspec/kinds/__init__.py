@@ -3,12 +3,14 @@ a kind that lacks a fact stops the import with an error naming it."""
 
 from . import (  # noqa: F401  (registration)
     activation,
+    channels,
     conv,
     detection,
     merge,
     normalization,
     piecewise,
     pooling,
+    resampling,
     reshape,
     segmentation,
     smooth,

@@ -15,6 +15,7 @@ from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import KeepsShape
 from .fields import Positive
 from .formula import ZERO, Choice, Formula, Term, Test, Uncounted
+from .shape import Shape, ShapeError
 from .terms import AREA_IN, C_IN, INP, INPUTS, OUT, C, H, W
 
 AFFINE = Test("affine", lambda s: s.layer.affine, "no affine weights")
@@ -168,4 +169,128 @@ class LayerNorm(KeepsShape, Layer):
         return {}
 
 
-__all__ = ["BatchNorm", "LayerNorm", "LocalResponseNorm"]
+GROUPS = Term("groups", lambda s: s.layer.groups, meaning="channel groups normalised together")
+
+
+class GroupNorm(KeepsShape, Layer):
+    """Group normalisation (nn.GroupNorm): the channels in `groups` groups,
+    each normalised over its channels and positions; a learnt scale and
+    shift of C each when `affine`."""
+
+    kind = "groupnorm"
+    positional = ("groups",)
+    summary = "group norm over groups of channels: 2C learnable (scale, shift)"
+    category = "normalisation"
+    arity = ONE
+    example = Example(((8, 5, 7),), {"groups": 2})
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=NORMALISE_ACROSS_CHANNELS,  # not foldable: priced like the reference's LRN and L2
+        fvcore=Choice(AFFINE, 5 * INP, 4 * INP),  # norm_flop_counter(2) on aten::group_norm
+        ptflops=Choice(AFFINE, 2 * INP, INP),  # bn_flops_counter_hook (nn.GroupNorm has `affine`)
+        thop=Uncounted("nn.GroupNorm is not a registered module"),
+        calflops=Choice(AFFINE, 5 * INP, 4 * INP),  # _group_norm_flops_compute
+    )
+    # it keeps its input and each group's mean and inverse std
+    backward = Backward(keeps_inputs=True, saved_elements=2 * GROUPS, input_grad=NORM_INPUT_GRAD,
+                        weight_grad=Choice(AFFINE, 3 * INP, ZERO))
+    work = NORMALISE_ACROSS_CHANNELS
+    traffic = INPUTS + OUT
+
+    groups: Positive
+    eps: float | int = 1e-5
+    affine: bool = True
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        if inputs[0][0] % self.groups:
+            raise ShapeError(f"{inputs[0][0]} channels do not split into groups={self.groups}")
+        return inputs[0]
+
+    def learnable(self) -> dict[str, Formula]:
+        return {"scale": C, "shift": C} if self.affine else {}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+class InstanceNorm(KeepsShape, Layer):
+    """Instance normalisation (nn.InstanceNorm2d with its defaults: no affine
+    weights, no running statistics): each channel normalised over its
+    positions; with `affine`, a learnt scale and shift of C each."""
+
+    kind = "instancenorm"
+    summary = "instance norm: each channel over its positions (nn.InstanceNorm2d defaults)"
+    category = "normalisation"
+    positional = ()
+    arity = ONE
+    example = Example(((8, 5, 7),), {"affine": True})
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=NORMALISE_ACROSS_CHANNELS,
+        fvcore=Choice(AFFINE, 5 * INP, 4 * INP),  # norm_flop_counter(1) on aten::instance_norm
+        ptflops=Choice(AFFINE, 2 * INP, INP),  # bn_flops_counter_hook
+        thop=Choice(AFFINE, 4 * INP, 2 * INP),  # count_normalization: 2 per element, doubled when affine
+        calflops=Choice(AFFINE, 5 * INP, 4 * INP),  # _instance_norm_flops_compute
+    )
+    # it keeps its input and each channel's mean and inverse std
+    backward = Backward(keeps_inputs=True, saved_elements=2 * C, input_grad=NORM_INPUT_GRAD,
+                        weight_grad=Choice(AFFINE, 3 * INP, ZERO))
+    work = NORMALISE_ACROSS_CHANNELS
+    traffic = INPUTS + OUT
+
+    eps: float | int = 1e-5
+    affine: bool = False
+
+    def learnable(self) -> dict[str, Formula]:
+        return {"scale": C, "shift": C} if self.affine else {}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+class RMSNorm(KeepsShape, Layer):
+    """RMS normalisation over the channels at each position (nn.RMSNorm):
+    x / rms(x), no mean subtracted, with a learnt scale of C when `affine`
+    (no bias).  `eps` unset is PyTorch's default, the dtype's epsilon."""
+
+    kind = "rmsnorm"
+    summary = "RMS norm over the channels at each position: C learnable (scale only)"
+    category = "normalisation"
+    positional = ()
+    arity = ONE
+    example = Example(((16, 5, 1),))
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=NORMALISE_ACROSS_CHANNELS,
+        fvcore=Uncounted("aten::rms_norm has no handle"),
+        ptflops=Uncounted("nn.RMSNorm has no hook and F.rms_norm is not patched"),
+        thop=Uncounted("nn.RMSNorm is not a registered module"),
+        calflops=Uncounted("F.rms_norm is not patched"),
+    )
+    # it keeps its input and each position's inverse rms; one reduction (sum dy·x-hat)
+    # where layer norm has two
+    backward = Backward(keeps_inputs=True, saved_elements=POSITIONS, input_grad=Choice(AFFINE, 2 * INP, 3 * INP),
+                        weight_grad=Choice(AFFINE, 2 * INP, ZERO))
+    work = NORMALISE_ACROSS_CHANNELS
+    traffic = INPUTS + OUT
+
+    eps: float | int | None = None
+    affine: bool = True
+
+    def learnable(self) -> dict[str, Formula]:
+        return {"weight": C} if self.affine else {}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+__all__ = ["BatchNorm", "GroupNorm", "InstanceNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from math import prod
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import NEW, ONE, VIEW, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
-from .formula import ZERO, Uncounted
-from .shape import IMAGE, SAME, Shape, ShapeError, show
-from .terms import INPUTS, OUT
+from .fields import NonNegative, Pad
+from .formula import ZERO, Choice, Test, Uncounted
+from .shape import IMAGE, SAME, Shape, ShapeError, padding, show
+from .terms import INP, INPUTS, OUT
 
 Axis = Annotated[int, Field(ge=0, le=2)]
 NO_ARITHMETIC = per_convention(
@@ -119,4 +120,69 @@ class Reshape(_Rearrangement):
         return dims[0], dims[1], dims[2]
 
 
-__all__ = ["Flatten", "Permute", "Reshape"]
+ZEROS = Test('mode="zeros"', lambda s: s.layer.mode == "zeros", "reflected or replicated edges")
+
+
+class Padding(_Rearrangement):
+    """Explicit padding (F.pad, nn.ZeroPad2d / ReflectionPad2d /
+    ReplicationPad2d): `p` is written like a convolution's pad -- p, (ph, pw)
+    or (top, bottom, left, right) -- or the sides are named, as PyTorch's
+    (left, right, top, bottom) order is easy to misread:
+    `pad(left=1, right=2, top=0, bottom=1)`.  The output is a new tensor."""
+
+    kind = "pad"
+    positional = ("p",)
+    summary = "explicit padding (zeros, reflect or replicate); p like a conv's pad, or named sides"
+    layout = SAME
+    example = Example(((4, 3, 5),), {"left": 1, "right": 2, "bottom": 1, "mode": "reflect"})
+    storage = NEW
+    traffic = INPUTS + OUT
+    flops = per_convention(
+        burden=Uncounted("copies values, no arithmetic"),
+        fvcore=Uncounted("aten::pad has no handle"),
+        ptflops=Uncounted("F.pad is not patched"),
+        thop=Uncounted("F.pad is not a module (nn.ZeroPad2d is zero_ops)"),
+        calflops=Uncounted("F.pad is not patched"),
+    )
+    # zeros: the gradient is cropped back; reflect / replicate: each padded
+    # position's gradient is added to the input position it copies
+    backward = Backward(input_grad=Choice(ZEROS, ZERO, OUT - INP), weight_grad=ZERO)
+
+    p: Pad | None = None
+    top: NonNegative | None = None
+    bottom: NonNegative | None = None
+    left: NonNegative | None = None
+    right: NonNegative | None = None
+    mode: Literal["zeros", "reflect", "replicate"] = "zeros"
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Any:
+        named = (self.top, self.bottom, self.left, self.right)
+        if self.p is not None and any(side is not None for side in named):
+            raise ValueError("give p or the named sides (top, bottom, left, right), not both")
+        if self.p is None and all(side is None for side in named):
+            raise ValueError("say how much to pad: pad(p), pad((ph, pw)), pad((top, bottom, left, right)) "
+                             "or named sides, pad(left=1, right=1)")
+        return self
+
+    def sides(self) -> tuple[int, int, int, int]:
+        """(top, bottom, left, right)."""
+        if self.p is not None:
+            return padding(self.p)
+        return self.top or 0, self.bottom or 0, self.left or 0, self.right or 0
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        c, h, w = inputs[0]
+        top, bottom, left, right = self.sides()
+        if self.mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
+            raise ShapeError(f"reflect padding ({top}, {bottom}, {left}, {right}) must be below the "
+                             f"input's sides {show(inputs[0])}", empty=True)
+        return c, h + top + bottom, w + left + right
+
+    def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
+        _, h, w = inputs[0]
+        top, bottom, left, right = self.sides()
+        return [f"H' = {h} + {top} + {bottom} = {output[1]}", f"W' = {w} + {left} + {right} = {output[2]}"]
+
+
+__all__ = ["Flatten", "Padding", "Permute", "Reshape"]
