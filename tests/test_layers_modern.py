@@ -422,3 +422,89 @@ def test_the_sweep_prices_the_new_kinds_as_the_engine_does() -> None:
                 continue
             assert row.figures is not None, (row.height, row.width, row.error)
             assert (row.figures["flops"], row.figures["feature_bytes"]) == (totals.flops, totals.feature_bytes)
+
+
+# --- more activations ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind,burden,ptflops,thop,calflops", [
+    # tool output on 1x8x5x7 (280 elements); fvcore and FlopCounterMode 0 for all
+    ("leaky_relu", 2 * 280, 280, 0, 280),       # ptflops: hook only; thop: calculate_relu_flops is 0
+    ("leaky_relu(0.2)", 2 * 280, 280, 0, 280),  # tools/peer_counts.py: LeakyReLU(0.2, inplace=True)
+    ("prelu", 2 * 280, 560, 280, 280),          # ptflops: hook + F.prelu; thop count_prelu: input elements
+    ("prelu(per_channel=true)", 2 * 280, 560, 280, 280),  # tools/peer_counts.py: PReLU(8)
+    ("elu", 0, 560, 0, 280),                    # exp not counted; ptflops: hook + F.elu
+    ("elu(alpha=0.5)", 0, 560, 0, 280),         # tools/peer_counts.py: ELU(alpha=0.5)
+    ("mish", 280, 0, 0, 0),                     # the multiply by x
+    ("tanh", 0, 0, 0, 0),
+    ("softplus(beta=2)", 0, 0, 0, 0),           # tools/peer_counts.py: Softplus(beta=2)
+])
+def test_more_activations_as_each_tool_counts_them(kind: str, burden: int, ptflops: int, thop: int,
+                                                   calflops: int) -> None:
+    assert figures(f"input 8 x 5 x 7\nx = {kind}\n") == {
+        "burden": burden, "macs": 0, "flops": 0, "fvcore": 0, "ptflops": ptflops, "thop": thop,
+        "calflops": calflops}
+
+
+def test_prelu_learns_its_slopes_and_leaky_relu_is_in_place() -> None:
+    """PReLU: 1 slope, or 8 per channel; its weight gradient sums dy·x where x < 0: 280.
+    LeakyReLU runs in place: no feature memory of its own."""
+    assert [last(f"input 8 x 5 x 7\nx = {t}\n").params for t in ("prelu", "prelu(per_channel=true)")] == [1, 8]
+    step = training(analyze(loads("input 8 x 5 x 7\nx = conv(8, 1) > prelu\n"))).layers[1]
+    assert (step.backward_input_flops, step.backward_weight_flops) == (280, 280)
+    assert last("input 8 x 5 x 7\nx = leaky_relu\n").feature_bytes == 0
+    assert last("input 8 x 5 x 7\nx = elu\n").feature_bytes == 280 * 4
+
+
+# --- transposed convolution: output padding and dilation ------------------------------------
+
+@pytest.mark.parametrize("text,output,expected", [
+    # tool output for ConvTranspose2d(8, 4, 3, stride 2, padding 1, ...) on 1x8x5x7 (the peer-rules study)
+    # MACs: 280 inputs x 3·3 x 4/groups; output (5 − 1)·2 − 2 + 2 + 1 + 1 = 10 by (7 − 1)·2 − 2 + 2 + 1 + 1 = 14
+    ("deconv(4, 3, stride=2, pad=1, output_padding=1, groups=2)", (4, 10, 14),
+     {"macs": 5040, "fvcore": 5040, "ptflops": 5600, "thop": 20160, "calflops": 5064, "flops": 10080,
+      "burden": 5040 + 560}),
+    ("deconv(4, 3, stride=2, pad=1, output_padding=1)", (4, 10, 14),
+     {"macs": 10080, "fvcore": 10080, "ptflops": 10640, "thop": 40320, "calflops": 20208, "flops": 20160,
+      "burden": 10080 + 560}),
+    # dilation 2: (5 − 1)·2 − 2 + 2·(3 − 1) + 1 + 1 = 12 by 16 = 768 outputs; thop 768 x 8 x 9 = 55,296;
+    # calflops' bias over conv-formula positions (5 + 2 − 4 − 1)//2 + 1 = 2 by 3: 4 x 6 = 24
+    ("deconv(4, 3, stride=2, pad=1, output_padding=1, dilation=2)", (4, 12, 16),
+     {"macs": 10080, "fvcore": 10080, "ptflops": 10848, "thop": 55296, "calflops": 20184, "flops": 20160,
+      "burden": 10080 + 768}),
+    ("deconv(4, 3, stride=2, pad=1, output_padding=1, bias=false)", (4, 10, 14),
+     {"macs": 10080, "fvcore": 10080, "ptflops": 10080, "thop": 40320, "calflops": 20160, "flops": 20160,
+      "burden": 10080}),
+])
+def test_deconv_output_padding_and_dilation(text: str, output: tuple[int, int, int], expected: dict[str, int]) -> None:
+    spec = f"input 8 x 5 x 7\nx = {text}\n"
+    got = figures(spec)
+    assert {k: got[k] for k in expected} == expected
+    layer = last(spec)
+    assert layer.output_shape == output
+    assert layer.params == 8 * (4 // layer.layer.groups) * 9 + (4 if layer.layer.bias else 0)
+
+
+def test_deconv_output_padding_below_stride_or_dilation() -> None:
+    with pytest.raises(ArchError, match="output_padding 2 along the height must be below the stride"):
+        loads("input 8 x 5 x 7\nx = deconv(4, 3, stride=2, output_padding=2)\n")
+    # below the dilation is enough, as in PyTorch: stride 1, dilation 2, output padding 1
+    assert last("input 8 x 5 x 7\nx = deconv(4, 3, dilation=2, output_padding=(1, 0))\n").output_shape == (4, 10, 11)
+
+
+def test_dilated_max_pooling() -> None:
+    """MaxPool2d(3, stride=1, dilation=2) on 1x8x5x7: a window spanning 2·(3 − 1) + 1 = 5, so
+    5 − 5 + 1 = 1 by 7 − 5 + 1 = 3.  Tool output: fvcore 0, ptflops 560, thop 0, calflops 280.
+    burden, the reference's pooling rule: 2 x 24 outputs x stride area 1 = 48."""
+    got = figures("input 8 x 5 x 7\nx = maxpool(3, stride=1, dilation=2)\n")
+    assert (got["burden"], got["fvcore"], got["ptflops"], got["thop"], got["calflops"]) == (48, 0, 560, 0, 280)
+    assert last("input 8 x 5 x 7\nx = maxpool(3, stride=1, dilation=2)\n").output_shape == (8, 1, 3)
+    with pytest.raises(ArchError, match="dilation"):
+        loads("input 8 x 5 x 7\nx = avgpool(3, dilation=2)\n")
+
+
+def test_explain_writes_the_dilated_transposed_convolution_rule() -> None:
+    """(5 − 1)·2 + 2·(3 − 1) + 1 + 1 − 1 − 1 = 8 + 4 + 1 + 1 − 2 = 12, and for the width
+    (7 − 1)·2 + 4 + 1 + 1 − 2 = 16."""
+    layer = last("input 8 x 5 x 7\nx = deconv(4, 3, stride=2, pad=1, output_padding=1, dilation=2)\n")
+    assert layer.layer.size_lines(list(layer.input_shapes), layer.output_shape) == [
+        "H' = (5 − 1)·2 + 2·(3 − 1) + 1 + 1 − 1 − 1 = 12", "W' = (7 − 1)·2 + 2·(3 − 1) + 1 + 1 − 1 − 1 = 16"]

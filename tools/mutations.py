@@ -21,14 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 # (what it breaks, file, text, replacement)
 MUTATIONS = [
     ("explain's written size rule of a transposed convolution", "archspec/kinds/conv.py",
-     'f"H\' = ({h} − 1)·{sh} + {kh} − {top} − {bottom} = {output[1]}"',
-     'f"H\' = ({h} − 1)·{sh} + {kh} − {top} = {output[1]}"'),
+     'f"{side}\' = ({n} − 1)·{stride} + {span}{added} − {before} − {after} = {size}"',
+     'f"{side}\' = ({n} − 1)·{stride} + {span}{added} − {before} = {size}"'),
     ("training: the LRN's input-gradient rule", "archspec/kinds/normalization.py",
      "input_grad=2 * NORMALISE_ACROSS_CHANNELS", "input_grad=NORMALISE_ACROSS_CHANNELS"),
     ("roofline: batch norm's work", "archspec/kinds/normalization.py",
      "work = 2 * INP  # run as its own kernel", "work = INP  # run as its own kernel"),
     ("fvcore's price of a bilinear resize", "archspec/kinds/segmentation.py",
      "fvcore=4 * OUT,", "fvcore=OUT,"),
+    ("ptflops' single count of ReLU6 (its forward calls the unpatched F.hardtanh)", "archspec/kinds/piecewise.py",
+     "ptflops=OUT,  # relu_flops_counter_hook only", "ptflops=2 * OUT,  # relu_flops_counter_hook only"),
+    ("thop's float64 adaptive-average rule", "archspec/kinds/pooling.py",
+     "return int((float(hi) / ho * (float(wi) / wo) + 1) * float(s.out))",
+     "return (hi * wi // (ho * wo) + 1) * s.out"),
+    ("ptflops' F.interpolate count inside nn.Upsample", "archspec/kinds/resampling.py",
+     "ptflops=Choice(TO_REFERENCE, OUT, OUT + PTFLOPS_INTERPOLATE_BY_SCALE),",
+     "ptflops=Choice(TO_REFERENCE, OUT, 2 * OUT),"),
+    ("the dilation in a transposed convolution's output size", "archspec/kinds/conv.py",
+     "return dh * (kh - 1) + 1, dw * (kw - 1) + 1", "return kh, kw"),
 ]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import model_validator
+
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
-from .fields import Pad, Positive, Size
+from .fields import Extra, Pad, Positive, Size
 from .formula import ZERO, Factors, Formula, Named, Term
 from .shape import IMAGE, SAME, Shape, ShapeError, Window, dims, padding, pair, require_groups, show
 from .terms import C_IN, INP, INPUTS, OUT, C
@@ -120,15 +122,19 @@ class Conv(Convolutional):
 
 def _calflops_bias_positions(s: Any) -> Any:
     """calflops prices a transposed convolution's bias over output positions
-    computed with the *convolution* formula, (in + 2 pad - kernel) // stride + 1
-    per side, and over out / groups channels (its weight's second axis)."""
+    computed with the *convolution* formula, (in + 2 pad - dilation·(kernel - 1) - 1)
+    // stride + 1 per side (no output padding), and over out / groups channels
+    (its weight's second axis)."""
     layer = s.layer
     kh, kw = layer.kernel_hw()
     sh, sw = layer.stride_hw()
+    dh, dw = pair(layer.dilation, "dilation")
     pad = layer.pad
     ph, pw = (pad, pad) if isinstance(pad, int) else (pad[0], pad[-2] if len(pad) == 4 else pad[1])
     _, h, w = s.inputs[0]
-    return (layer.out // layer.groups) * max((h + 2 * ph - kh) // sh + 1, 0) * max((w + 2 * pw - kw) // sw + 1, 0)
+    rows = max((h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, 0)
+    cols = max((w + 2 * pw - dw * (kw - 1) - 1) // sw + 1, 0)
+    return (layer.out // layer.groups) * rows * cols
 
 
 CALFLOPS_DECONV_BIAS = Term("bias'", lambda s: _calflops_bias_positions(s) if s.layer.bias else 0,
@@ -140,12 +146,16 @@ C_OUT_PER_GROUP_TWICE = Term("C/g/g", lambda s: s.layer.out // s.layer.groups //
 
 
 class Deconv(Convolutional):
-    """Transposed convolution ("deconvolution", MatConvNet's vl_nnconvt).
+    """Transposed convolution ("deconvolution", MatConvNet's vl_nnconvt,
+    PyTorch's ConvTranspose2d).
 
     Each input position spreads a kernel over a `stride`-spaced output grid:
-    out = (in - 1) * stride + kernel - pads, where `pad` is Caffe's deconvolution
-    pad (MatConvNet's `crop`), written like a convolution's.  The weights are
-    in_channels x (out / groups) x kh x kw.
+    out = (in - 1) * stride - pads + dilation * (kernel - 1) + output_padding + 1,
+    where `pad` is Caffe's deconvolution pad (MatConvNet's `crop`, PyTorch's
+    `padding` on both sides), written like a convolution's, and
+    `output_padding` (PyTorch's) adds rows and columns at the bottom and right;
+    it must be below the stride or the dilation, as PyTorch requires.  The
+    weights are in_channels x (out / groups) x kh x kw.
     """
 
     kind = "deconv"
@@ -165,18 +175,36 @@ class Deconv(Convolutional):
     backward = Backward(keeps_inputs=True, input_grad=macs, weight_grad=macs + BIAS)
     work = 2 * macs + BIAS
 
+    dilation: Size = 1
+    output_padding: Extra = 0
+
+    @model_validator(mode="after")
+    def _output_padding_below_stride_or_dilation(self) -> Any:
+        for axis, extra, stride, dilation in zip(("height", "width"), pair(self.output_padding, "output_padding"),
+                                                 self.stride_hw(), pair(self.dilation, "dilation")):
+            if extra >= max(stride, dilation):
+                raise ValueError(f"output_padding {extra} along the {axis} must be below the stride ({stride}) "
+                                 f"or the dilation ({dilation}), as PyTorch requires")
+        return self
+
+    def spans(self) -> tuple[int, int]:
+        """What one input position's kernel covers per axis: dilation·(kernel − 1) + 1."""
+        (kh, kw), (dh, dw) = self.kernel_hw(), pair(self.dilation, "dilation")
+        return dh * (kh - 1) + 1, dw * (kw - 1) + 1
+
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
         require_groups(c, self.out, self.groups)
-        kh, kw = self.kernel_hw()
         sh, sw = self.stride_hw()
+        span_h, span_w = self.spans()
+        extra_h, extra_w = pair(self.output_padding, "output_padding")
         top, bottom, left, right = padding(self.pad)
-        oh = (h - 1) * sh + kh - top - bottom
-        ow = (w - 1) * sw + kw - left - right
+        oh = (h - 1) * sh + span_h + extra_h - top - bottom
+        ow = (w - 1) * sw + span_w + extra_w - left - right
         if oh <= 0 or ow <= 0:
             raise ShapeError(f"pad ({top}, {bottom}, {left}, {right}) removes the whole "
-                             f"{(h - 1) * sh + kh}x{(w - 1) * sw + kw} upsampled output",
-                             empty=True)
+                             f"{(h - 1) * sh + span_h + extra_h}x{(w - 1) * sw + span_w + extra_w} "
+                             "upsampled output", empty=True)
         return self.out, oh, ow
 
     def downsampling(self) -> tuple[int, int]:
@@ -184,11 +212,17 @@ class Deconv(Convolutional):
 
     def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
         _, h, w = inputs[0]
-        kh, kw = self.kernel_hw()
-        sh, sw = self.stride_hw()
+        (kh, kw), (sh, sw) = self.kernel_hw(), self.stride_hw()
+        (dh, dw), extras = pair(self.dilation, "dilation"), pair(self.output_padding, "output_padding")
         top, bottom, left, right = padding(self.pad)
-        return [f"H' = ({h} − 1)·{sh} + {kh} − {top} − {bottom} = {output[1]}",
-                f"W' = ({w} − 1)·{sw} + {kw} − {left} − {right} = {output[2]}"]
+        lines = []
+        for side, n, stride, kernel, dilation, extra, before, after, size in (
+                ("H", h, sh, kh, dh, extras[0], top, bottom, output[1]),
+                ("W", w, sw, kw, dw, extras[1], left, right, output[2])):
+            span = f"{kernel}" if dilation == 1 else f"{dilation}·({kernel} − 1) + 1"
+            added = f" + {extra}" if extra else ""
+            lines.append(f"{side}' = ({n} − 1)·{stride} + {span}{added} − {before} − {after} = {size}")
+        return lines
 
     def learnable(self) -> dict[str, Formula]:
         arrays: dict[str, Formula] = {"weight": Factors(C_IN, C_OUT_PER_GROUP, KH, KW)}

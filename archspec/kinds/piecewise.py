@@ -1,5 +1,5 @@
-"""Piecewise-linear activations beyond ReLU: ReLU6, hard sigmoid and hard
-swish (MobileNetV2/V3).
+"""Piecewise-linear activations beyond ReLU: ReLU6, leaky ReLU, PReLU, hard
+sigmoid and hard swish (MobileNetV2/V3).
 
 The reference never met them; `burden` prices them by analogy with its ReLU
 (a comparison and a multiply, 2 per output element), and hard swish, which
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from .base import IN_PLACE, NEW, ONE, Backward, Example, Layer, per_convention
 from .families import KeepsShape, NoParameters
-from .formula import ZERO, Uncounted
-from .terms import INPUTS, OUT
+from .formula import ZERO, Const, Formula, Uncounted
+from .terms import INP, INPUTS, OUT, C
 
 
 class ReLU6(KeepsShape, NoParameters, Layer):
@@ -96,4 +96,68 @@ class HardSwish(KeepsShape, NoParameters, Layer):
     traffic = INPUTS + OUT
 
 
-__all__ = ["HardSigmoid", "HardSwish", "ReLU6"]
+class LeakyReLU(KeepsShape, NoParameters, Layer):
+    """max(x, 0) + slope·min(x, 0), as nn.LeakyReLU(inplace=True)."""
+
+    kind = "leaky_relu"
+    positional = ("slope",)
+    summary = "leaky ReLU (nn.LeakyReLU), in place"
+    category = "element-wise"
+    arity = ONE
+    example = Example(((4, 3, 5),), {"slope": 0.2})
+    storage = IN_PLACE
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=2 * OUT,  # as ReLU: a comparison and a multiply
+        fvcore=Uncounted("aten::leaky_relu_ has no handle"),
+        ptflops=OUT,  # relu_flops_counter_hook only: F.leaky_relu is not patched
+        thop=Uncounted("count_relu prices it with calculate_relu_flops, which returns 0"),
+        calflops=OUT,  # _leaky_relu_flops_compute
+    )
+    # autograd keeps its output (the sign survives the slope): dy or slope·dy
+    backward = Backward(keeps_output=True, input_grad=OUT, weight_grad=ZERO)
+    work = 2 * OUT
+    traffic = INPUTS + OUT
+
+    slope: float | int = 0.01
+
+
+class PReLU(KeepsShape, Layer):
+    """max(x, 0) + a·min(x, 0) with a learnt slope a (nn.PReLU): one slope for
+    all channels, or one per channel with `per_channel`.  A new tensor."""
+
+    kind = "prelu"
+    summary = "parametric ReLU (nn.PReLU): 1 learnt slope, or C with per_channel=true"
+    category = "element-wise"
+    positional = ()
+    arity = ONE
+    example = Example(((4, 3, 5),), {"per_channel": True})
+    storage = NEW
+    feature_arrays = 1
+    intermediates = ZERO
+    macs = ZERO
+    flops = per_convention(
+        burden=2 * OUT,  # as ReLU: a comparison and a multiply
+        fvcore=Uncounted("aten::prelu has no handle"),
+        ptflops=2 * OUT,  # relu_flops_counter_hook + the patched F.prelu its forward calls
+        thop=INP,  # count_prelu: input elements (in eval mode, as thop runs it)
+        calflops=INP,  # _prelu_flops_compute
+    )
+    # it keeps its input: dx = dy or a·dy; da = sum of dy·x where x < 0
+    backward = Backward(keeps_inputs=True, input_grad=OUT, weight_grad=OUT)
+    work = 2 * OUT
+    traffic = INPUTS + OUT
+
+    per_channel: bool = False
+    init: float | int = 0.25
+
+    def learnable(self) -> dict[str, Formula]:
+        return {"slope": C if self.per_channel else Const(1)}
+
+    def buffers(self) -> dict[str, Formula]:
+        return {}
+
+
+__all__ = ["HardSigmoid", "HardSwish", "LeakyReLU", "PReLU", "ReLU6"]

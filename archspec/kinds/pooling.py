@@ -63,11 +63,16 @@ class WindowPool(NoParameters, Layer):
         kh, kw = pair(self.kernel, "kernel")
         return output[1:] == (1, 1) and kh >= inputs[1] and kw >= inputs[2]
 
+    def dilations(self) -> tuple[int, int]:
+        return 1, 1
+
     def windows(self) -> tuple[Window, Window]:
         kh, kw = pair(self.kernel, "kernel")
         sh, sw = self.strides()
+        dh, dw = self.dilations()
         top, bottom, left, right = padding(self.pad)
-        return Window(kh, sh, top, bottom, ceil=self.ceil), Window(kw, sw, left, right, ceil=self.ceil)
+        return (Window(kh, sh, top, bottom, dh, ceil=self.ceil),
+                Window(kw, sw, left, right, dw, ceil=self.ceil))
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
@@ -88,9 +93,12 @@ class WindowPool(NoParameters, Layer):
 
 
 class MaxPool(WindowPool):
+    """Max pooling; `dilation` spaces the window's taps as nn.MaxPool2d's does
+    (average pooling has none in PyTorch)."""
+
     kind = "maxpool"
-    summary = "max pooling (floor or ceil rounding, padding)"
-    example = Example(((4, 9, 8),), {"kernel": 3, "stride": 2, "ceil": True})
+    summary = "max pooling (floor or ceil rounding, padding, dilation)"
+    example = Example(((4, 9, 8),), {"kernel": 3, "stride": 2, "ceil": True, "dilation": 2})
     flops = per_convention(
         burden=BURDEN_POOL,
         fvcore=Uncounted("aten::max_pool2d is one of fvcore's ignored ops"),
@@ -100,6 +108,11 @@ class MaxPool(WindowPool):
     )
     # PyTorch keeps the argmax indices as int64; each output gradient goes to one input
     backward = Backward(keeps_inputs=True, saved_bytes=8 * OUT, input_grad=OUT, weight_grad=ZERO)
+
+    dilation: Size = 1
+
+    def dilations(self) -> tuple[int, int]:
+        return pair(self.dilation, "dilation")
 
 
 class AvgPool(WindowPool):
