@@ -22,6 +22,7 @@ from ..kinds.shape import IMAGE
 from ..kinds.site import Site
 from ..limits import MAX_SIDE
 from .catalogue import DTYPE_BYTES
+from .size_notes import ChannelsFollowSize, channels_following_size, reference_size
 
 
 @dataclass(slots=True)
@@ -76,6 +77,8 @@ class Analysis:
     totals: Totals = field(default_factory=Totals)
     input_shapes: dict[str, Shape] = field(default_factory=dict)  # every network input at this size
     input_layout: str = IMAGE
+    # layers whose weights see other input channels here than at the reference size
+    size_notes: list[ChannelsFollowSize] = field(default_factory=list)
 
 
 def check_dtype(dtype: str) -> int:
@@ -143,6 +146,9 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
     with gc_paused():
         _cost_layers(graph, nodes, shapes, readers, rules, width, result)
+    if size is not None and size != reference_size(graph):
+        result.size_notes = channels_following_size(
+            graph, nodes, {cost.node: cost.input_shapes[0][0] for cost in result.layers})
     return result
 
 

@@ -30,6 +30,7 @@ from ..kinds import Layer
 from ..kinds.site import Site
 from ..limits import MAX_POINTS
 from .engine import analysed_nodes, analyze, check_dtype, priced, shared_counts
+from .size_notes import ChannelsFollowSize, channels_following_sizes
 
 QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
@@ -198,6 +199,7 @@ class SweepRow:
     batch: int
     figures: dict[str, int] | None  # None: the network does not run at this size
     error: str | None = None
+    size_notes: list[ChannelsFollowSize] = field(default_factory=list)  # weights that differ from the reference's
 
 
 CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per array
@@ -227,7 +229,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     fast = model.works(hs, ws, graph) if model else np.zeros(len(sizes), dtype=bool)
     totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention) if fast.any() else {}
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
-    rows = []
+    per_size = []
     for p, (h, w) in enumerate(sizes):
         one: dict[str, int] | None
         error: str | None = None
@@ -235,13 +237,19 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
             one = {q: int(totals[q][position[p]]) for q in QUANTITIES}
         else:
             one, error = _engine_figures(graph, nodes, model, (h, w), upto, dtype, convention)
+        per_size.append((h, w, one, error))
+    running = [(h, w) for h, w, one, _ in per_size if one is not None]
+    notes = iter(channels_following_sizes(graph, nodes, running))
+    rows = []
+    for h, w, one, error in per_size:
+        said = next(notes) if one is not None else []
         for batch in batches:
             figures = None
             if one is not None:
                 figures = dict(one)
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error))
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said))
     return rows
 
 

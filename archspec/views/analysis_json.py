@@ -6,10 +6,19 @@ import json
 from typing import Any
 
 from ..costs.engine import Analysis
+from ..costs.size_notes import ChannelsFollowSize
+
+
+def size_notes(notes: list[ChannelsFollowSize]) -> list[dict[str, Any]]:
+    """Layers whose weights see other input channels than at the reference size
+    (present in the JSON only when there are some)."""
+    return [{"layer": n.layer, "input_channels": n.channels, "reference_input_channels": n.reference_channels,
+             "reference_size": list(n.reference_size)} for n in notes]
 
 
 def analysis_dict(a: Analysis) -> dict[str, Any]:
     t = a.totals
+    found = {"params_depend_on_size": size_notes(a.size_notes)} if a.size_notes else {}
     return {
         "model": a.model,
         "input": {"shape": list(a.input_shape), "batch": a.batch},
@@ -24,6 +33,7 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
             "macs": t.macs,
             "output_shape": list(t.output_shape),
         },
+        **found,
         "layers": [
             {
                 "name": layer.name,

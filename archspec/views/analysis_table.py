@@ -4,6 +4,7 @@ in the reference table's units."""
 from __future__ import annotations
 
 from ..costs.engine import Analysis
+from ..costs.size_notes import HEADLINE
 from ..kinds.shape import TOKENS, show
 from .units import readable_count, readable_flops, readable_memory
 
@@ -28,7 +29,7 @@ def _spaced(shape: tuple[int, int, int], layout: str) -> str:
 
 def summary_lines(a: Analysis) -> list[tuple[str, str]]:
     t = a.totals
-    return [
+    lines = [
         ("model", a.model or "(unnamed)"),
         ("input", f"{_spaced(a.input_shape, a.input_layout)}, batch {a.batch}, {a.dtype}, convention {a.convention}"),
         ("output", _spaced(t.output_shape, t.output_layout)),
@@ -38,6 +39,9 @@ def summary_lines(a: Analysis) -> list[tuple[str, str]]:
         ("flops", readable_flops(t.flops)),
         ("macs", f"{readable_count(t.macs)}"),
     ]
+    if a.size_notes:
+        lines.append(("note", f"{HEADLINE}: " + "; ".join(note.sentence() for note in a.size_notes)))
+    return lines
 
 
 def render_table(a: Analysis, markdown: bool = False) -> str:

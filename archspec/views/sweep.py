@@ -9,8 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..costs.size_notes import summarise
 from ..costs.sweep import QUANTITIES, SweepRow
 from ..errors import ArchError
+from .analysis_json import size_notes
 from .units import readable_flops, readable_memory
 
 
@@ -20,6 +22,8 @@ def row_dict(row: SweepRow) -> dict[str, Any]:
     for quantity in QUANTITIES:
         record[quantity] = row.figures[quantity] if row.figures else None
     record["error"] = row.error
+    if row.size_notes:  # only where the parameters differ from the reference's
+        record["params_depend_on_size"] = size_notes(row.size_notes)
     return record
 
 
@@ -53,6 +57,9 @@ def render_rows(rows: list[SweepRow], fmt: str) -> str:
     for row in table:
         lines.append("  ".join(cell.rjust(widths[i]) if not cell.startswith("error") else cell
                                for i, cell in enumerate(row)).rstrip())
+    # the same size for several batches or --set values: one note per graph and size
+    sizes = {(tuple(r.values.items()), r.height, r.width): r for r in rows if r.figures is not None}
+    lines += summarise([r.size_notes for r in sizes.values()], [(r.height, r.width) for r in sizes.values()])
     return "\n".join(lines) + "\n"
 
 
