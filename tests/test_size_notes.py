@@ -76,3 +76,18 @@ def test_sweep_says_it() -> None:
                                               "--format", "json"]).stdout)
     assert "params_depend_on_size" not in document[0]
     assert document[1]["params_depend_on_size"][0]["input_channels"] == 8192
+
+
+def test_one_size_does_not_load_numpy() -> None:
+    """Analysing one size (with the size notes, thop's float rule for an adaptive pool and an
+    upsample) stays free of numpy, which only sweeps need."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom archspec import analyze, load, loads\n"
+            f"analyze(load({str(SPECS / 'resnet50.arch')!r}), size=(448, 448))\n"
+            "spec = loads('input 8 x 13 x 13\\nx = adaptiveavgpool(6) > upsample(1.5, mode=\"bilinear\")\\n')\n"
+            "[analyze(spec, convention=c) for c in ('thop', 'ptflops', 'burden')]\n"
+            "print('numpy' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
 from .fields import Pad, Positive, Size
@@ -193,9 +191,10 @@ def _thop_adaptive_avg(s: Any) -> Any:
     -- which can come out one below the exact rational."""
     _, hi, wi = s.inputs[0]
     _, ho, wo = s.output
-    arrays = any(isinstance(v, np.ndarray) for v in (hi, wi, s.out))
-    if not arrays:
+    if not any(hasattr(v, "shape") for v in (hi, wi, s.out)):  # one size: plain floats, no numpy
         return int((float(hi) / ho * (float(wi) / wo) + 1) * float(s.out))
+    import numpy as np  # a sweep's sides at many sizes
+
     window = np.asarray(hi, dtype=np.float64) / ho * (np.asarray(wi, dtype=np.float64) / wo)
     counted = np.floor((window + 1) * np.asarray(s.out, dtype=np.float64)).astype(np.int64)
     return counted.astype(object) if np.asarray(s.out).dtype == object else counted
