@@ -508,3 +508,10 @@ def test_explain_writes_the_dilated_transposed_convolution_rule() -> None:
     layer = last("input 8 x 5 x 7\nx = deconv(4, 3, stride=2, pad=1, output_padding=1, dilation=2)\n")
     assert layer.layer.size_lines(list(layer.input_shapes), layer.output_shape) == [
         "H' = (5 − 1)·2 + 2·(3 − 1) + 1 + 1 − 1 − 1 = 12", "W' = (7 − 1)·2 + 2·(3 − 1) + 1 + 1 − 1 − 1 = 16"]
+
+
+def test_a_cut_into_more_slices_than_a_network_has_layers_is_refused_at_once() -> None:
+    """A flattened 1,000 x 1,000 x 3 map has 3,000,000 channels: chunk(3,000,000) would make
+    3,000,000 one-channel slices, past the 1,000,000-layer limit; refused before making any."""
+    with pytest.raises(ArchError, match="chunk would make 3,000,000 slices"):
+        loads("input 3 x 1000 x 1000\nflat = flatten\nparts = flat > chunk(3000000)\n")

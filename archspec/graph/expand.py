@@ -302,6 +302,12 @@ class Expander(Evaluator):
             return self.split_channels(step, tensor, name, scope)
         return self.call_block(step, tensor, name)
 
+    def check_pieces(self, step: SplitStep, count: int) -> None:
+        """Refuse a cut into more slices than any network has layers, before making them."""
+        if count + len(self.graph.nodes) > MAX_LAYERS:
+            raise self.error(f"{step.how} would make {count:,} slices; the network expands past "
+                             f"{MAX_LAYERS:,} layers", step.module, step.pos)
+
     def split_channels(self, step: SplitStep, tensor: Tensor, name: str, scope: Scope) -> tuple[Tensor, ...]:
         """chunk / split: one `slice` view per piece, named `name.0`, `name.1`, ...
         The pieces are cut from the channels the tensor has at the reference size,
@@ -312,13 +318,12 @@ class Expander(Evaluator):
             if sum(sizes) != channels:
                 raise self.error(f"split sizes {step.value} add up to {sum(sizes):,}, but the tensor has "
                                  f"{channels:,} channels", step.module, step.pos)
+            self.check_pieces(step, len(sizes))
         else:
             # torch.chunk(n): pieces of ceil(C/n) channels; torch.split(k): pieces of k
             size = -(-channels // step.value) if step.how == "chunk" else step.value
             whole, rest = divmod(channels, size)
-            if whole + (rest > 0) + len(self.graph.nodes) > MAX_LAYERS:
-                raise self.error(f"{step.how} would make {whole + (rest > 0):,} slices; the network expands past "
-                                 f"{MAX_LAYERS:,} layers", step.module, step.pos)
+            self.check_pieces(step, whole + (rest > 0))
             sizes = [size] * whole + ([rest] if rest else [])
         prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
         pieces = []
