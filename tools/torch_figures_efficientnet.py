@@ -37,6 +37,8 @@ def facts(name: str) -> dict[str, Any]:
         "total_units": len(units),
         # (unit number from 0 over the whole network, drop probability)
         "residual_units": residual,
+        # torchvision's rule: stochastic_depth_prob (0.2) x unit number / total units
+        "drop_rule_holds": all(p == 0.2 * i / len(units) for i, p in residual),
         "bn_eps": sorted({m.eps for m in model.modules() if isinstance(m, nn.BatchNorm2d)}),
         "classifier_dropout": [m.p for m in model.classifier if isinstance(m, nn.Dropout)],
         "head_channels": model.features[-1][0].out_channels,
