@@ -214,3 +214,17 @@ def test_a_stage_longer_than_the_library_writes_out_is_refused() -> None:
     # depth 6.25: ceil(4 x 6.25) = 25 units, the most it writes out, still builds.
     layers = analyze(load(MODERN / "efficientnet.arch", depth=6.25), size=224).layers
     assert len({found[2] for c in layers if (found := UNIT.search(c.name)) and found[1] == "6"}) == 25
+
+
+def test_b0_peer_totals_from_the_command_line() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from archspec.cli import app
+
+    runner = CliRunner()
+    for convention, expected in zip(CONVENTIONS, PEERS["efficientnet_b0"], strict=True):
+        run = runner.invoke(app, ["analyze", spec("efficientnet_b0"), "--convention", convention, "--format", "json"])
+        assert run.exit_code == 0
+        assert json.loads(run.stdout)["totals"]["flops"] == expected
