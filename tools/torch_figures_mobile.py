@@ -3,7 +3,8 @@ torchvision builder uses (tools/torch_figures.json has every named member).
 
 Not part of archspec and never imported by it or by its tests: it needs torch
 and torchvision (run it with a Python that has them).  It prints JSON; the
-figures are copied into tests/test_zoo_modern_mobile.py.
+figures are copied into tests/test_zoo_modern_{mobilenet_v2,mobilenet_v3,
+mnasnet,shufflenet_v2}.py.
 
 Each configuration is built from torchvision's own classes and builders with
 weights=None, in eval mode, at batch 1, and measured as tools/torch_figures.py
