@@ -4,6 +4,8 @@ Figures made with tools/torch_figures.py: torchvision 0.29.1 / torch 2.14.1, wei
 eval, batch 1; params = sum of parameters' numel, buffers = running_mean + running_var,
 MACs = FlopCounterMode / 2 (= conv, transposed conv and linear multiply-accumulates);
 the output is the logits, (N, 1000) in torch, a 1000 x 1 x 1 vector in archspec.  The
+smallest input (the weights' min_size) was measured with tools/torch_figures_classic.py
+(same versions and definitions).  The
 peer tools' totals come from the same script (fvcore 0.1.5.post20221221, ptflops 0.7.5
 pytorch backend, thop 0.1.1.post2209072238, calflops 0.3.2 FLOPs).
 
@@ -19,6 +21,7 @@ import pytest
 from reference import SPECS
 
 from archspec import analyze, load
+from archspec.errors import ArchError
 
 SPEC = SPECS / "modern" / "alexnet.arch"
 ODD = (193, 257)
@@ -61,3 +64,14 @@ def test_alexnet_under_each_tool(convention: str, size: int | tuple[int, int]) -
     256·5·7 = 8,960 at the odd size); thop adds (window area + 1) per pool output:
     2·9,216 = 18,432 at 224 (6 -> 6 is the identity) and (5/6·7/6 + 1)·9,216 = 18,176."""
     assert analyze(SPEC, size=size, convention=convention).totals.flops == PEERS[size][convention]
+
+
+def test_smallest_input_is_torchvisions_min_size() -> None:
+    """AlexNet_Weights' min_size is 63 x 63: torch runs it (98,144,960 MACs) and at
+    62 x 62 fails at the last pool, "Given input size: (256x2x2). Calculated output size:
+    (256x0x0)"; archspec stops at the same pool and names 63 as the smallest side."""
+    t = analyze(SPEC, size=63).totals
+    assert (t.params, t.buffers, t.macs, t.output_shape) == (61_100_840, 0, 98_144_960, (1000, 1, 1))
+    with pytest.raises(ArchError, match=r"features\.maxpool3.*2x2x256") as error:
+        analyze(SPEC, size=62)
+    assert error.value.hint == "the smallest square input that works is 63 x 63"

@@ -6,7 +6,9 @@ eval, batch 1; params = sum of parameters' numel, buffers = running_mean + runni
 MACs = FlopCounterMode / 2 (= conv, transposed conv and linear multiply-accumulates);
 the output is the logits, (N, 1000) in torch, a 1000 x 1 x 1 vector in archspec.  The
 peer tools' totals come from the same script (fvcore 0.1.5.post20221221, ptflops 0.7.5
-pytorch backend, thop 0.1.1.post2209072238, calflops 0.3.2 FLOPs).
+pytorch backend, thop 0.1.1.post2209072238, calflops 0.3.2 FLOPs).  The smallest input
+(the weights' min_size) was measured with tools/torch_figures_classic.py (same versions
+and definitions).
 
 193 x 257 is the odd size: the five 2x2/2 pools take 193 to 96, 48, 24, 12, 6 and 257 to
 128, 64, 32, 16, 8, so AdaptiveAvgPool2d((7, 7)) stretches 6 rows to 7 (overlapping
@@ -22,6 +24,7 @@ import pytest
 from reference import SPECS
 
 from archspec import analyze, load
+from archspec.errors import ArchError
 
 MODERN = SPECS / "modern"
 ODD = (193, 257)
@@ -110,3 +113,14 @@ def test_vgg16_under_each_tool(convention: str, size: int | tuple[int, int]) -> 
     thop adds (window area + 1) per pool output, 2·25,088 = 50,176 at 224, and at 6 x 8
     the float product int((6/7·8/7 + 1)·25,088) = 49,663, one below the exact 49,664."""
     assert analyze(MODERN / "vgg16.arch", size=size, convention=convention).totals.flops == PEERS[size][convention]
+
+
+def test_smallest_input_is_torchvisions_min_size() -> None:
+    """VGG16_Weights' min_size is 32 x 32: five 2x2/2 pools leave 1 x 1, where the
+    adaptive pool repeats the one value 7 x 7 times; torch runs it (436,830,208 MACs) and
+    at 31 x 31 fails at the fifth pool, "Given input size: (512x1x1)"."""
+    t = analyze(MODERN / "vgg16.arch", size=32).totals
+    assert (t.params, t.buffers, t.macs, t.output_shape) == (138_357_544, 0, 436_830_208, (1000, 1, 1))
+    with pytest.raises(ArchError, match=r"vgg_stage5\.maxpool.*1x1x512") as error:
+        analyze(MODERN / "vgg16.arch", size=31)
+    assert error.value.hint == "the smallest square input that works is 32 x 32"

@@ -13,6 +13,10 @@ Models (batch 1, 3 channels, eval mode, weights=None -- counts do not depend on 
                                        convolution in every inception's third branch
                                        (torchvision's BasicConv2d(k=5, padding=2) in
                                        place of its 3x3, pytorch/vision issue 906).
+  alexnet, vgg16, googlenet           at the smallest input their weights' meta states
+                                       (min_size: 63, 32 and 15), where every pool
+                                       still has an output, and whether one pixel less
+                                       runs at all.
 Figures, defined as in tools/torch_figures.py:
   params        sum of numel over model.parameters();
   buffers       numel of every BatchNorm running_mean and running_var;
@@ -38,8 +42,11 @@ from torchvision.models.googlenet import BasicConv2d, Inception
 SIZES = [(224, 224), (193, 257)]
 
 
+GOOGLENET_INFERENCE = {"aux_logits": False, "transform_input": False, "init_weights": False}
+
+
 def googlenet_5x5() -> nn.Module:
-    model = tvm.googlenet(weights=None, aux_logits=False, transform_input=False, init_weights=False)
+    model = tvm.googlenet(weights=None, **GOOGLENET_INFERENCE)
     for module in model.modules():
         if isinstance(module, Inception):
             reduce = module.branch3[0].conv.out_channels
@@ -68,6 +75,18 @@ def figures(model: nn.Module, size: tuple[int, int]) -> dict[str, object]:
             "macs": flops // 2, "output_shape": list(y.shape)}
 
 
+def smallest(name: str) -> dict[str, object]:
+    """Figures at the weights' min_size, and the error torch raises one pixel below it."""
+    model = getattr(tvm, name)(weights=None, **GOOGLENET_INFERENCE if name == "googlenet" else {})
+    side = tvm.get_model_weights(name).DEFAULT.meta["min_size"][0]
+    try:
+        figures(model, (side - 1, side - 1))
+        below = "runs"
+    except RuntimeError as error:
+        below = str(error).splitlines()[0]
+    return {"min_size": side, f"{side}x{side}": figures(model, (side, side)), f"{side - 1}x{side - 1}": below}
+
+
 def weights_meta(name: str) -> dict[str, object]:
     default = tvm.get_model_weights(name).DEFAULT
     metrics = default.meta["_metrics"]["ImageNet-1K"]
@@ -82,6 +101,7 @@ def main() -> None:
         out[name] = {f"{h}x{w}": figures(model, (h, w)) for h, w in SIZES}
         if hasattr(tvm, name):
             out[name]["weights"] = weights_meta(name)  # type: ignore[index]
+    out["smallest"] = {name: smallest(name) for name in ("alexnet", "vgg16", "googlenet")}
     print(json.dumps(out, indent=1))
 
 
