@@ -9,7 +9,8 @@ the output is the logits, (N, 1000) in torch, a 1000 x 1 x 1 vector in archspec.
 peer tools' totals come from the same script (fvcore 0.1.5.post20221221, ptflops 0.7.5
 pytorch backend, thop 0.1.1.post2209072238, calflops 0.3.2 FLOPs).  The paper's 5x5
 variant (`kernel3=5`) was measured with tools/torch_figures_classic.py (same versions and
-definitions) and is also derived by hand below.
+definitions) and is also derived by hand below, as was the smallest input (the weights'
+min_size).
 
 193 x 257 is the odd size: the ceil-mode pools take 97 x 129 (conv1) to 49 x 65, then
 25 x 33, 13 x 17 and, with maxpool4 (2/2, ceil), 7 x 9 -- floor rounding would give 6 x 8.
@@ -21,6 +22,7 @@ import pytest
 from reference import SPECS
 
 from archspec import analyze, load
+from archspec.errors import ArchError
 
 SPEC = SPECS / "modern" / "googlenet.arch"
 ODD = (193, 257)
@@ -82,3 +84,15 @@ def test_googlenet_ptflops_prices_its_relus_as_modules(size: int | tuple[int, in
     so that excess is fvcore's batch_norm share (2 per BN output) halved."""
     excess = FVCORE_BATCH_NORM[size] // 2
     assert analyze(SPEC, size=size, convention="ptflops").totals.flops == PEERS[size]["ptflops"] + excess
+
+
+def test_smallest_input_is_torchvisions_min_size() -> None:
+    """GoogLeNet_Weights' min_size is 15 x 15: the ceil-mode pools keep one position
+    where their window overhangs the map (conv1 gives 8 x 8, the four pools 4, 2, 1, 1), and
+    torch runs it (10,404,608 MACs); at 14 x 14 maxpool3 meets a 1 x 1 map and torch
+    stops there, "Given input size: (480x1x1). Calculated output size: (480x0x0)"."""
+    t = analyze(SPEC, size=15).totals
+    assert (t.params, t.buffers, t.macs, t.output_shape) == (6_624_904, 14_560, 10_404_608, (1000, 1, 1))
+    with pytest.raises(ArchError, match=r"googlenet\.maxpool3.*1x1x480") as error:
+        analyze(SPEC, size=14)
+    assert error.value.hint == "the smallest square input that works is 15 x 15"
