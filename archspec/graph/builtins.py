@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 from ..limits import MAX_INT
 
@@ -73,15 +72,15 @@ def regnet_stages(depth: int, w0: int, wa: float, wm: float, group_width: int,
             raise ValueError(f"{name} must be a number up to {MAX_INT:,}, got {value!r}")
         if value < low or (value == low and name != "wa"):
             raise ValueError(f"{name} must be {'at least' if name == 'wa' else 'above'} {low:g}, got {value!r}")
-    f32 = np.float32
     step = f32(math.log(wm))
     block_widths: list[int] = []
     for j in range(depth):
-        continuous = f32(f32(j) * f32(wa)) + f32(w0)
-        log_ratio = f32(math.log(float(continuous / f32(w0))))
-        capacity = round(float(log_ratio / step))  # halves to even, as torch.round
-        power = f32(float(f32(wm)) ** capacity)
-        block_widths.append(8 * round(float(f32(w0) * power / f32(8))))
+        # each operation rounded to float32, as torch computes it
+        continuous = f32(f32(f32(j) * f32(wa)) + f32(w0))
+        log_ratio = f32(math.log(f32(continuous / f32(w0))))
+        capacity = round(f32(log_ratio / step))  # halves to even, as torch.round
+        power = f32(f32(wm) ** capacity)
+        block_widths.append(8 * round(f32(f32(f32(w0) * power) / f32(8))))
     widths: list[int] = []
     depths: list[int] = []
     for width in block_widths:
@@ -104,6 +103,14 @@ def regnet_stages(depth: int, w0: int, wa: float, wm: float, group_width: int,
     if max(widths) > MAX_INT:
         raise ValueError(f"a stage width of {max(widths):,} is beyond any real network")
     return tuple(widths), tuple(depths), tuple(group_widths)
+
+
+def f32(x: float) -> float:
+    """x rounded to the nearest float32 (ties to even), as a Python float.  A
+    sum, product or quotient of two float32 values computed in double precision
+    and then rounded this way is exactly the float32 result (53 >= 2·24 + 2
+    bits), so torch's float32 arithmetic is reproduced without numpy."""
+    return float(struct.unpack("f", struct.pack("f", x))[0])
 
 
 def _whole(name: str, value: Any, low: int, high: int) -> None:
