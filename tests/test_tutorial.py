@@ -101,3 +101,18 @@ def test_depth_multiplier_repeats_units() -> None:
     assert units(1) == 17
     assert units(2) == 34
     assert units(1.5) == 2 + 3 + 5 + 6 + 5 + 5 + 2  # ceil(1.5·n) for n = 1, 2, 3, 4, 3, 3, 1
+
+
+def test_tinymix_matches_its_pytorch_twin() -> None:
+    """tools/torch_tutorial_tinymix.py (torch 2.14.1, torchvision 0.29.1, fvcore 0.1.5,
+    ptflops 0.7.5 pytorch backend, thop 0.1.1, calflops 0.3.2; weights as built, eval, batch 1):
+    params = sum of parameters' numel, buffers = BN running mean + var, MACs =
+    FlopCounterMode / 2, and each peer tool's total on the same model at 224 x 224."""
+    graph = load(EXAMPLES / "tinymix.arch")
+    at_224 = analyze(graph)
+    assert (at_224.totals.params, at_224.totals.buffers, at_224.totals.macs) == (1_160_760, 3_072, 148_579_200)
+    assert at_224.totals.output_shape == (1000, 1, 1)
+    assert analyze(graph, size=160).totals.macs == 75_923_328
+    tools = {"fvcore": 155_563_072, "ptflops": 156_819_592, "thop": 161_246_336, "calflops": 304_434_880,
+             "flops": 2 * 148_579_200}
+    assert {name: analyze(graph, convention=name).totals.flops for name in tools} == tools
