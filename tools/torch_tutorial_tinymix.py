@@ -17,10 +17,10 @@ import json
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torchvision.models._utils import _make_divisible
 from torchvision.models.convnext import LayerNorm2d
 from torchvision.ops import SqueezeExcitation
 from torchvision.ops.misc import Permute
-from torchvision.models._utils import _make_divisible
 
 
 class MBConv(nn.Module):
