@@ -47,7 +47,7 @@ def flop_line(formula: Formula, convention: Convention, site: Site, batch: int) 
     reason = formula.uncounted(site)
     if reason is not None:
         return f"0 (not counted by {convention.name}: {reason})", 0
-    written, numbers = formula.written(), formula.substituted(site)
+    written, numbers = formula.written_at(site), formula.substituted(site)
     # a formula that is a single number already shows its value: do not repeat it
     shown = number(value) if numbers.strip() == number(value) else f"{numbers} = {number(value)}"
     line = f"{written} = {shown}" if written != numbers else shown

@@ -96,7 +96,8 @@ def shape_error(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: S
     where = f"{node.kind} '{node.name}' at line {node.location.line}"
     message = f"{where}: {exc}"
     if "input" not in str(exc):  # name the inputs unless the rule's message already does
-        message += " (input " + ", ".join(show(s) for s in inputs if s is not None) + ")"
+        message += " (input " + ", ".join(show(s, graph.nodes[j].layout)
+                                          for s, j in zip(inputs, node.inputs) if s is not None) + ")"
     hint = None
     if exc.empty:
         smallest = smallest_working_size(graph, nodes, current_size(graph, size))

@@ -3,6 +3,7 @@ a kind that lacks a fact stops the import with an error naming it."""
 
 from . import (  # noqa: F401  (registration)
     activation,
+    attention,
     channels,
     conv,
     detection,
@@ -14,6 +15,7 @@ from . import (  # noqa: F401  (registration)
     reshape,
     segmentation,
     smooth,
+    tokens,
 )
 from .base import REGISTRY, Layer
 from .shape import Shape, ShapeError, show

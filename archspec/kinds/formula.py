@@ -43,6 +43,11 @@ class Formula:
         """The formula in the layer's numbers: `2 × 56·56·64 × 2·2`."""
         raise NotImplementedError
 
+    def written_at(self, site: Site) -> str:
+        """The formula in names as it applies at this site (a formula that
+        chooses between cases writes only the case taken)."""
+        return self.written()
+
     def uncounted(self, site: Site) -> str | None:
         """Why the cost is not counted at this site (a convention that does not
         count it), or None when it is."""
@@ -312,6 +317,41 @@ class Choice(Formula):
 
     def notes(self, site: Site) -> list[str]:
         return self.branch(site).notes(site)
+
+
+class Cases(Formula):
+    """One of several formulas, chosen by a property of the site (`key`): an
+    attention layer is counted by a peer tool according to the PyTorch code
+    it stands for (its `form`).  Written out, only the case taken appears."""
+
+    def __init__(self, name: str, key: Callable[[Any], str], cases: dict[str, Formula | int]) -> None:
+        self.name = name
+        self.key = key
+        self.cases = {label: lift(formula) for label, formula in cases.items()}
+
+    def branch(self, site: Site) -> Formula:
+        return self.cases[self.key(site)]
+
+    def __call__(self, site: Site) -> Any:
+        return self.branch(site)(site)
+
+    def written(self) -> str:
+        return "; ".join(f"{label}: {formula.written()}" for label, formula in self.cases.items())
+
+    def written_at(self, site: Site) -> str:
+        return self.branch(site).written_at(site)
+
+    def substituted(self, site: Site) -> str:
+        return self.branch(site).substituted(site)
+
+    def uncounted(self, site: Site) -> str | None:
+        return self.branch(site).uncounted(site)
+
+    def notes(self, site: Site) -> list[str]:
+        return self.branch(site).notes(site)
+
+    def parts(self) -> tuple[Formula, ...]:
+        return tuple(self.cases.values())
 
 
 class Test:

@@ -32,9 +32,11 @@ class ShapeError(Exception):
 
 def show(shape: Shape, layout: str = IMAGE) -> str:
     """Images as the reference reports show them, H x W x C; token sequences
-    as N x D."""
+    as N x D, and M sequences of them (Swin's windows) as M x N x D."""
     c, h, w = shape
-    return f"{h} tokens x {c}" if layout == TOKENS else f"{h}x{w}x{c}"
+    if layout != TOKENS:
+        return f"{h}x{w}x{c}"
+    return f"{h} tokens x {c}" if w == 1 else f"{w} x {h} tokens x {c}"
 
 
 def dims(shape: Shape) -> str:
