@@ -134,12 +134,16 @@ ADDMM_BIAS = Term("bias_vectors", _addmm_bias, meaning="elements of the Conv1D b
 
 MACS = Named("macs", PROJECTIONS + PRODUCTS + POSITION_MLP)
 
+# the hook splits each input's dimension into the heads, rounding down
+D_PER_HEAD = Term("D/h", lambda s: s.inputs[0][0] // s.layer.heads, meaning="query dimension per head, rounded down")
+DK_PER_HEAD = Term("D_k/h", lambda s: s.inputs[-1][0] // s.layer.heads,
+                   meaning="key/value dimension per head, rounded down")
 # ptflops' hook for nn.MultiheadAttention (multihead_attention_counter_hook), per sequence:
 # the q scaling, three D² projections (k and v with the key source's dimension), the
 # in-projection bias, per head Q·Kᵀ, a softmax and A·V, and the output projection with a bias
 MHA_HOOK = (Factors(M, N, D) + Factors(M, N, D, D) + 2 * Factors(M, NK, DK, DK)
             + Choice(QKV_BIAS, Factors(M, N + 2 * NK, D), ZERO)
-            + Factors(M, N, NK, D) + Factors(M, HEADS, N, NK) + Factors(M, N, NK, DK)
+            + Factors(M, HEADS, N, NK, D_PER_HEAD) + Factors(M, HEADS, N, NK) + Factors(M, HEADS, N, NK, DK_PER_HEAD)
             + Factors(M, N, DK, DK + 1))
 
 MHA_UNSEEN = "nn.MultiheadAttention is not a registered module (its out_proj is never called as one)"
