@@ -22,6 +22,9 @@ from ..kinds.site import Site
 from .catalogue import DTYPE_BYTES
 from .engine import Analysis, LayerCost, analyze
 
+# size lines that start with one of these words and ": " are shown under that word
+SIZE_LABELS = ("heads", "windows", "cross", "products", "scores", "mask")
+
 
 def number(n: int) -> str:
     return f"{n:,}"
@@ -105,6 +108,9 @@ def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) ->
     for text in layer.size_lines(inputs, cost.output_shape):
         label = "height" if text.startswith("H' = ") and "W'" not in text else \
             "width" if text.startswith("W' = ") else "output"
+        head, said, rest = text.partition(": ")
+        if said and head in SIZE_LABELS:  # a line that names what it is about
+            label, text = head, rest
         lines.append((label, text))
     params = [array_text(name, f, site) for name, f in layer.learnable().items()]
     if params:
@@ -125,10 +131,14 @@ def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) ->
             text += f"; × batch {batch} = {number(macs * batch)}"
         lines.append(("MACs", text))
     if cost.feature_bytes:
-        kept = cost.feature_bytes // (prod(cost.output_shape) * width * batch)
+        inside = layer.intermediates(site)  # tensors it makes inside itself, live while it runs
+        kept = (cost.feature_bytes // (width * batch) - inside) // prod(cost.output_shape)
         times = f" × {kept} arrays" if kept > 1 else ""
+        elements = f"{dims(cost.output_shape)}{times}"
+        if inside:
+            elements = f"({elements} + {layer.intermediates.substituted(site)} made inside)"
         batch_text = f" × batch {batch}" if batch > 1 else ""
-        lines.append(("features", (f"{dims(cost.output_shape)}{times} × {width} B{batch_text} = "
+        lines.append(("features", (f"{elements} × {width} B{batch_text} = "
                       f"{number(cost.feature_bytes)} B")))
     elif layer.inplace:
         lines.append(("features", "0 B (in place: it overwrites its input)"))

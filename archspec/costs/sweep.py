@@ -24,7 +24,7 @@ import numpy as np
 from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
-from ..graph.shapes import NOT_VECTORISED, guarded, works
+from ..graph.shapes import NOT_VECTORISED, guarded, propagate_many, works
 from ..graph.sides import SideModel, build_side_model
 from ..kinds import Layer
 from ..kinds.site import Site
@@ -147,22 +147,57 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
     node_h, node_w = model.sides(hs, ws)
     if big:
         node_h, node_w = node_h.astype(object), node_w.astype(object)
-    kept = kept_arrays(graph, model.nodes)
     shapes: dict[int, tuple[Any, ...]] = {}
-    totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
-    layers: dict[str, dict[str, np.ndarray]] = {}
     for k, i in enumerate(model.nodes):
-        node = graph.nodes[i]
         h = node_h[k] if not model.fixed_side[k, 0] else int(node_h[k][0]) if points else 0
         w = node_w[k] if not model.fixed_side[k, 1] else int(node_w[k][0]) if points else 0
-        layer = node.layer
-        inputs = [shapes[j] for j in node.inputs]
         c: Any = model.channels[k]
         if c is None:
-            c = _channels(graph, i, inputs, points)
+            c = _channels(graph, i, [shapes[j] for j in graph.nodes[i].inputs], points)
         shapes[i] = (c, h, w)
+    return _priced_grid(graph, model.nodes, shapes, hs, ws, number, rules, width_bytes, per_layer)
+
+
+PROBE_EXACT_LIMIT = 1 << 18  # above this many positions (or tokens squared), count with Python ints
+
+
+def probe_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
+                dtype: str = "float32", convention: str | Convention = "burden") -> tuple[GridCosts, np.ndarray]:
+    """Totals at every (height, width) pair for a network that has no per-axis
+    side model (a token sequence made from H x W, a sequence whose length is
+    bounded): every layer's shape from its own rule on arrays (graph/shapes.py),
+    then the same pricing as `grid_costs`.  Also: the sizes at which the network
+    does not run (their figures are meaningless)."""
+    rules = get_convention(convention) if isinstance(convention, str) else convention
+    width_bytes = check_dtype(dtype)
+    nodes = analysed_nodes(graph, upto)
+    hs = np.asarray(heights, dtype=np.int64).reshape(-1)
+    ws = np.asarray(widths, dtype=np.int64).reshape(-1)
+    shapes, failed = propagate_many(graph, nodes, np.stack([hs, ws], axis=1))
+    # a product of token counts can pass int64 long before the sides do
+    big = len(hs) and int(hs.max()) * int(ws.max()) > PROBE_EXACT_LIMIT
+    number: Any = object if big else np.int64
+    if big:
+        shapes = {i: tuple(v.astype(object) if isinstance(v, np.ndarray) else v for v in shape)
+                  for i, shape in shapes.items()}
+    return _priced_grid(graph, nodes, shapes, hs, ws, number, rules, width_bytes, False), failed
+
+
+def _priced_grid(graph: Graph, nodes: list[int], shapes: dict[int, tuple[Any, ...]], hs: np.ndarray,
+                 ws: np.ndarray, number: Any, rules: Convention, width_bytes: int,
+                 per_layer: bool) -> GridCosts:
+    """The engine's own pricing of every layer of `nodes`, on arrays holding its
+    shapes at every point."""
+    points = len(hs)
+    kept = kept_arrays(graph, nodes)
+    totals = {q: np.zeros(points, dtype=number) for q in ("params", "buffers", "flops", "macs", "feature_bytes")}
+    layers: dict[str, dict[str, np.ndarray]] = {}
+    for i in nodes:
+        node = graph.nodes[i]
+        layer = node.layer
         if layer is None:
             continue
+        inputs = [shapes[j] for j in node.inputs]
         out = shapes[i]
         # the engine's own pricing, on arrays holding every size at once
         params, buffers, flops, macs, inside = _evaluate(
@@ -226,7 +261,9 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
         model = None
     hs = np.array([h for h, _ in sizes], dtype=np.int64)
     ws = np.array([w for _, w in sizes], dtype=np.int64)
-    fast = model.works(hs, ws, graph) if model else np.zeros(len(sizes), dtype=bool)
+    if model is None:
+        return _probed_rows(graph, hs, ws, batches, upto, dtype, convention, values)
+    fast = model.works(hs, ws, graph)
     totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention) if fast.any() else {}
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
     per_size = []
@@ -250,6 +287,30 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
             rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said))
+    return rows
+
+
+def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int], upto: str | None,
+                 dtype: str, convention: str, values: dict[str, Any] | None) -> list[SweepRow]:
+    """Rows for a network without a per-axis side model: every size priced
+    together from the layers' own shape rules (`probe_costs`)."""
+    totals: dict[str, np.ndarray] = {q: np.zeros(0, dtype=np.int64) for q in QUANTITIES}
+    failed = np.zeros(0, dtype=bool)
+    for start in range(0, len(hs), CHUNK):
+        part, bad = probe_costs(graph, hs[start:start + CHUNK], ws[start:start + CHUNK], upto, dtype, convention)
+        totals = {q: np.concatenate([totals[q], part.totals[q]]) for q in QUANTITIES}
+        failed = np.concatenate([failed, bad])
+    rows = []
+    for p, (h, w) in enumerate(zip(hs.tolist(), ws.tolist())):
+        one = None if failed[p] else {q: int(totals[q][p]) for q in QUANTITIES}
+        for batch in batches:
+            figures = None
+            if one is not None:
+                figures = dict(one)
+                for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
+                    figures[q] *= batch
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures,
+                                 "the network does not run at this size" if one is None else None))
     return rows
 
 

@@ -45,7 +45,7 @@ def total_stride(graph: Graph, nodes: list[int]) -> int:
         node = graph.nodes[i]
         if node.layer is None:
             continue
-        before = lcm(1, *(cumulative[j] for j in node.inputs))
+        before = lcm(1, *(cumulative[node.inputs[k]] for k in node.layer.side_inputs(len(node.inputs))))
         cumulative[i] = before * layer_stride(node.layer)
     return lcm(1, *(cumulative[i] for i in nodes))
 

@@ -74,8 +74,6 @@ FLASH = Test("flash", lambda s: s.layer.flash, "scores materialised")
 MATERIALISED = Test("scores materialised", lambda s: not s.layer.flash, "flash")
 QKV_BIAS = Test("q/k/v bias", lambda s: s.layer.qkv_bias, "no q/k/v bias")
 OUT_BIAS = Test("output bias", lambda s: s.layer.out_bias, "no output bias")
-REL_POS = Test("relative position bias", lambda s: s.layer.rel_pos is not None, "no position bias")
-V2 = Test("form=swin_v2", lambda s: s.layer.form == "swin_v2", "form≠swin_v2")
 
 # the parts' multiply-accumulates
 Q_PROJ = Factors(M, N, D, HEADS, DH)
@@ -91,7 +89,14 @@ PROJECTIONS = Named("projections", Q_PROJ + KV_PROJ + OUT_PROJ)
 SCORE_PRODUCT = Named("Q·Kᵀ", PRODUCT)
 VALUE_PRODUCT = Named("A·V", PRODUCT)
 PRODUCTS = SCORE_PRODUCT + VALUE_PRODUCT
-POSITION_MLP = Choice(V2, Named("position MLP", CPB_MACS), ZERO)
+POSITION_MLP = Named("position MLP", CPB_MACS)
+
+
+def _bias_kind(s: Any) -> str:
+    """Which position bias the layer has: none, a learnt table, or Swin V2's MLP."""
+    if s.layer.rel_pos is None:
+        return "none"
+    return "mlp" if s.layer.form == "swin_v2" else "table"
 
 
 def _bias_adds(s: Any) -> Any:
@@ -132,7 +137,8 @@ def _addmm_bias(s: Any) -> Any:
 
 ADDMM_BIAS = Term("bias_vectors", _addmm_bias, meaning="elements of the Conv1D bias vectors (torch.addmm's input)")
 
-MACS = Named("macs", PROJECTIONS + PRODUCTS + POSITION_MLP)
+MACS = Named("macs", Cases("macs", _bias_kind, {"none": PROJECTIONS + PRODUCTS, "table": PROJECTIONS + PRODUCTS,
+                                                 "mlp": PROJECTIONS + PRODUCTS + POSITION_MLP}))
 
 # the hook splits each input's dimension into the heads, rounding down
 D_PER_HEAD = Term("D/h", lambda s: s.inputs[0][0] // s.layer.heads, meaning="query dimension per head, rounded down")
@@ -160,7 +166,8 @@ ATTENTION_FLOPS = per_convention(
     # as the reference would price the parts: projections like fc (MACs + bias), the
     # products their MACs, the position bias 1 add per score; softmax and scaling
     # (exponentials, a constant) are not counted
-    burden=MACS + BIAS + Choice(REL_POS, SCORES, ZERO),
+    burden=Cases("burden", _bias_kind, {"none": MACS + BIAS, "table": MACS + BIAS + SCORES,
+                                        "mlp": MACS + BIAS + SCORES}),
     fvcore=Cases("fvcore", _form, {
         "mha": PROJECTIONS,  # aten::linear twice; aten::scaled_dot_product_attention has no handle
         "swin": MACS,  # aten::linear and aten::matmul, no bias
@@ -225,7 +232,9 @@ class Attention(Layer):
         keeps_inputs=True,
         saved_elements=QKV + CONTEXT + Choice(MATERIALISED, SCORES, ROW_STATISTIC),
         input_grad=PROJECTIONS + 4 * PRODUCT + 3 * SCORES + Choice(FLASH, PRODUCT, ZERO),
-        weight_grad=PROJECTIONS + BIAS + Choice(REL_POS, SCORES, ZERO) + POSITION_MLP,
+        weight_grad=Cases("weight gradient", _bias_kind, {
+            "none": PROJECTIONS + BIAS, "table": PROJECTIONS + BIAS + SCORES,
+            "mlp": PROJECTIONS + BIAS + SCORES + POSITION_MLP}),
     )
     work = 2 * MACS + BIAS
     # inputs and output; q, k, v and the heads' outputs written and read back; the
@@ -299,23 +308,23 @@ class Attention(Layer):
         d, n, m = inputs[0]
         nk = inputs[-1][1]
         h, hkv, dh = self.heads, self.kv_count(), self.head_size(d)
-        heads = f"{h} heads × d_h {dh} = {h * dh}"
+        heads = f"heads: {h} × d_h {dh} = {h * dh}"
         if hkv != h:
-            heads += f"; {hkv} key/value head{'s' if hkv > 1 else ''} (each shared by {h // hkv} query heads)"
+            heads += f"; {hkv} key/value head{'s' if hkv > 1 else ''}, each shared by {h // hkv} query heads"
         lines = [heads]
         if m > 1:
-            lines.append(f"{m} sequences (windows) of {n} tokens, attended independently")
+            lines.append(f"windows: {m} sequences of {n} tokens, attended independently")
         if len(inputs) == 2:
-            lines.append(f"cross-attention: keys and values from {nk} tokens of {inputs[1][0]}")
+            lines.append(f"cross: keys and values from {nk} tokens of {inputs[1][0]}")
         product = m * h * n * nk * dh
-        lines.append(f"Q·Kᵀ and A·V: M·h·N·N_k·d_h = {m}·{h}·{n}·{nk}·{dh} = {product:,} MACs each "
-                     "(the N² term)")
+        lines.append(f"products: Q·Kᵀ and A·V each M·h·N·N_k·d_h = {m}·{h}·{n}·{nk}·{dh} = {product:,} "
+                     "MACs (the N² term)")
         scores = m * h * n * nk
-        held = ("held: scores and probabilities, 2 ×" if not self.flash else
-                "not held (flash: computed in tiles)")
-        lines.append(f"score matrix M·h·N·N_k = {m}·{h}·{n}·{nk} = {scores:,} elements, {held}")
+        held = ("held, with the probabilities (2 arrays)" if not self.flash else
+                "never held (flash: computed in tiles)")
+        lines.append(f"scores: M·h·N·N_k = {m}·{h}·{n}·{nk} = {scores:,} elements, {held}")
         if self.causal:
-            lines.append("causal mask: every score is still computed (as PyTorch does and FlopCounterMode counts)")
+            lines.append("mask: causal; every score is still computed (as PyTorch does and FlopCounterMode counts)")
         return lines
 
     # --- parameters ------------------------------------------------------------------------

@@ -226,6 +226,12 @@ class Layer(BaseModel):
         the spec's reference size fixed (fc's kernel); most kinds take nothing."""
         return self
 
+    def side_inputs(self, count: int) -> tuple[int, ...]:
+        """Which of its `count` inputs its output's height and width follow (the
+        closed form's total stride): all of them, for most kinds; `unwindow`
+        restores the image it is given as a reference, whatever its windows."""
+        return tuple(range(count))
+
     @property
     def inplace(self) -> bool:
         return self.storage.inference == "in place"

@@ -453,6 +453,9 @@ class Unwindow(_Move):
             raise ShapeError(f"{show(inputs[0], TOKENS)} are not the windows of a {h}x{w} image")
         return c, h, w
 
+    def side_inputs(self, count: int) -> tuple[int, ...]:
+        return (1,)  # the image it restores; its windows' count is not a side of it
+
     def size_lines(self, inputs: list[Shape], output: Shape) -> list[str]:
         return [f"{inputs[0][2]} windows -> {output[1]}x{output[2]}"]
 

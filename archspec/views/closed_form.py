@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..costs.closed_form import QUANTITIES, ClosedForm
+from ..costs.closed_form import QUANTITIES, ClosedForm, Polynomial
 
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
 SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
@@ -22,6 +22,8 @@ def residues_text(residues: list[int]) -> str:
 
 
 def render_text(cf: ClosedForm, model_name: str) -> str:
+    if cf.tokens:
+        return _tokens_text(cf, model_name)
     s, (h0, w0) = cf.stride, cf.model.min_size
     lines = [f"{model_name}: totals as exact formulas in the input height H, width W and batch B",
              f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})",
@@ -50,9 +52,44 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
                          f"B · ({form.render(('N²', 'N', ''))})")
         if len(groups) > SHOWN_CLASSES:
             lines.append(f"    ... {len(groups) - SHOWN_CLASSES} more classes: `--format json` lists them all")
-    lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
-              f"depending on (H mod {s}, W mod {s}); `--format json` lists "
-              + ("every class." if s <= 64 else "the classes of square inputs.")]
+    listed = "every class." if s <= 64 else "the classes of square inputs."
+    if _polynomial(cf):
+        lines += ["", f"Any H x W: a polynomial of degree 2 or less in each of H and W (attention's N² of "
+                  f"H·W tokens), its coefficients depending on (H mod {s}, W mod {s}); "
+                  f"`--format json` lists {listed}"]
+    else:
+        lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
+                  f"depending on (H mod {s}, W mod {s}); `--format json` lists {listed}"]
+    if cf.upper is not None:
+        lines.append(f"The network runs at no side above {cf.upper}.")
+    return "\n".join(lines) + "\n"
+
+
+def _polynomial(cf: ClosedForm) -> bool:
+    """Whether some class's totals are beyond bilinear (so far fitted)."""
+    return any(isinstance(f, Polynomial) for forms in cf.forms([(0, 0)]) for f in forms.values())
+
+
+def _tokens_text(cf: ClosedForm, model_name: str) -> str:
+    """A token sequence: each total a polynomial in its length N."""
+    s = cf.stride
+    until = f" to {cf.upper:,}" if cf.upper is not None else " up"
+    lines = [f"{model_name}: totals as exact formulas in the sequence length N and batch B",
+             f"({cf.convention} FLOPs, MACs, {cf.dtype} feature bytes{', up to ' + cf.upto if cf.upto else ''})"]
+    classes = [r for r in range(s) if cf.runs(r, r)]
+    if s == 1:
+        start = cf.start(0, 0)[0]
+        lines += [f"each holds at every length N from {start:,}{until}:", ""]
+        forms = cf.forms([(0, 0)])[0]
+        lines += [f"  {LABELS[q]:<13} = B · ({forms[q].render()})" for q in QUANTITIES]
+    else:
+        lines.append(f"by N mod {s}, each from the N shown{', up to ' + format(cf.upper, ',') if cf.upper else ''}:")
+        for q in QUANTITIES:
+            lines.append(f"  {LABELS[q]}:")
+            for r, forms in zip(classes, cf.forms([(r, r) for r in classes])):
+                lines.append(f"    N ≡ {r} (from {cf.start(r, r)[0]:,}): B · ({forms[q].render()})")
+    if cf.upper is not None:
+        lines += ["", f"It runs at no length above {cf.upper:,} (a layer's table holds no more positions)."]
     return "\n".join(lines) + "\n"
 
 
@@ -65,6 +102,15 @@ def _from_text(cf: ClosedForm, rh: int, rw: int) -> str:
 
 def render_json(cf: ClosedForm, model_name: str) -> dict[str, Any]:
     s = cf.stride
+    if cf.tokens:
+        classes = [r for r in range(s) if cf.runs(r, r)]
+        return {
+            "model": model_name, "convention": cf.convention, "dtype": cf.dtype, "upto": cf.upto,
+            "stride": s, "to": cf.upper,
+            "form": "batch * (sum of c * N^i), per class N mod stride, coefficients keyed by monomial",
+            "classes": [{"n_mod": r, "from": cf.start(r, r)[0], **{q: f[q].as_strings() for q in QUANTITIES}}
+                        for r, f in zip(classes, cf.forms([(r, r) for r in classes]))],
+        }
     pairs = [(rh, rw) for rh in range(s) for rw in range(s)] if s <= 64 else [(r, r) for r in range(s)]
     forms = cf.forms(pairs)
     return {
@@ -74,7 +120,9 @@ def render_json(cf: ClosedForm, model_name: str) -> dict[str, Any]:
         "upto": cf.upto,
         "stride": s,
         "min_size": list(cf.model.min_size),
-        "form": "batch * (a*H*W + b*H + c*W + d), per class (H mod stride, W mod stride)",
+        "form": ("batch * (sum of c * H^i * W^j), per class (H mod stride, W mod stride), coefficients keyed "
+                 "by monomial" if _polynomial(cf) else
+                 "batch * (a*H*W + b*H + c*W + d), per class (H mod stride, W mod stride)"),
         "classes": [{"h_mod": rh, "w_mod": rw, "runs": bool(f),
                      "from": list(cf.start(rh, rw)) if f else None,
                      **{q: f[q].as_strings() for q in QUANTITIES if f}}

@@ -25,7 +25,8 @@ def _note(p: Pair) -> str:
 
 def render_text(d: Diff, all_layers: bool = False) -> str:
     a, b = d.a, d.b
-    lines = [(f"A = {a.model}, B = {b.model}: input A {show(a.input_shape)}, B {show(b.input_shape)}, "
+    inputs = f"input A {show(a.input_shape, a.input_layout)}, B {show(b.input_shape, b.input_layout)}"
+    lines = [(f"A = {a.model}, B = {b.model}: {inputs}, "
              f"batch {a.batch}, {a.convention} convention"),
              (f"layers aligned {'by name' if d.by_name else 'by kind and order (names differ)'}; "
              f"{len(a.layers)} layers in A, {len(b.layers)} in B"), ""]

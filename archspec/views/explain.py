@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..costs.explain import Explanation, number
+from ..kinds.shape import TOKENS, show
 
 
 def _share_table(title: str, table: dict[str, dict[str, int]], totals: dict[str, int],
@@ -26,7 +27,8 @@ def _share_table(title: str, table: dict[str, dict[str, int]], totals: dict[str,
 def render_text(result: Explanation, subtotals: bool = True) -> str:
     a = result.analysis
     _, h, w = a.input_shape
-    out = [f"{a.model}: input {h}x{w}, batch {a.batch}, {a.convention} convention, {a.dtype}", ""]
+    shown = show(a.input_shape, a.input_layout) if a.input_layout == TOKENS else f"{h}x{w}"
+    out = [f"{a.model}: input {shown}, batch {a.batch}, {a.convention} convention, {a.dtype}", ""]
     for item in result.layers:
         cost = item.cost
         out.append(f"{cost.name}  ({cost.kind}, {cost.path}:{cost.line})")
