@@ -77,6 +77,32 @@ def chain_text(layers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def transformer_sweeps() -> list[tuple[str, str]]:
+    """Sweeps of 1,000 sizes over networks with no per-axis side model (priced
+    from the layers' shape rules on arrays), and a closed form fitted the same way."""
+    from archspec import load
+    from archspec.costs.closed_form import closed_form
+    from archspec.costs.sweep import sweep_graph
+    from archspec.views.closed_form import render_json
+
+    folder = ROOT / "specs" / "transformers"
+    if not folder.exists():
+        return []
+    rows = []
+    cases = [("gpt2.arch", {}, [(n, n) for n in range(1, 1001)], "lengths 1..1,000"),
+             ("vit.arch", {"learned_pos": False}, [(16 * (1 + k % 40), 16 * (1 + k // 40)) for k in range(1000)],
+              "1,000 sizes (fixed positions)"),
+             ("swin_t.arch", {}, [(100 + k, 300 - k // 5) for k in range(1000)], "1,000 sizes")]
+    for name, values, sizes, said in cases:
+        graph = load(folder / name, **values)
+        seconds = timed(lambda graph=graph, sizes=sizes: sweep_graph(graph, sizes, [1]), 3)
+        rows.append((f"sweep {name}, {said}", f"{seconds * 1000:.0f} ms"))
+    graph = load(folder / "swin_t.arch")
+    seconds = timed(lambda: render_json(closed_form(graph), "swin_t"), 1)
+    rows.append(("closed form swin_t (S = 224, every square class)", f"{seconds:.2f} s"))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 100k chain (for CI)")
@@ -108,6 +134,8 @@ def main() -> None:
     graph = loads(text)
     rows.append(("load (parse + expand), resnet-50", f"{timed(lambda: loads(text)) * 1000:.1f} ms"))
     rows.append(("analyse only, resnet-50 at 224", f"{timed(lambda: analyze(graph, size=224)) * 1000:.1f} ms"))
+
+    rows += transformer_sweeps()
 
     for n in (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000):
         chain = chain_text(n)
