@@ -252,8 +252,10 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 values: dict[str, Any] | None = None) -> list[SweepRow]:
     """Rows for one graph: every size x batch.  Sizes the side model covers
     are evaluated together; the rest (below the size from which the model
-    holds, or every size of a network with no per-axis model) one at a time
-    by the engine itself."""
+    holds) one at a time by the engine itself.  A network with no per-axis
+    side model (tokens made from H x W, Swin's windows, a sequence with a
+    bounded length) is priced at every size together from the layers' own
+    shape rules."""
     nodes = analysed_nodes(graph, upto)  # user errors (an unknown --upto) surface here
     try:
         model: SideModel | None = side_model(graph, upto)
@@ -300,9 +302,13 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
         part, bad = probe_costs(graph, hs[start:start + CHUNK], ws[start:start + CHUNK], upto, dtype, convention)
         totals = {q: np.concatenate([totals[q], part.totals[q]]) for q in QUANTITIES}
         failed = np.concatenate([failed, bad])
+    sizes = list(zip(hs.tolist(), ws.tolist()))
+    running = [size for p, size in enumerate(sizes) if not failed[p]]
+    notes = iter(channels_following_sizes(graph, analysed_nodes(graph, upto), running))
     rows = []
-    for p, (h, w) in enumerate(zip(hs.tolist(), ws.tolist())):
+    for p, (h, w) in enumerate(sizes):
         one = None if failed[p] else {q: int(totals[q][p]) for q in QUANTITIES}
+        said = next(notes) if one is not None else []
         for batch in batches:
             figures = None
             if one is not None:
@@ -310,7 +316,7 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
             rows.append(SweepRow(dict(values or {}), h, w, batch, figures,
-                                 "the network does not run at this size" if one is None else None))
+                                 "the network does not run at this size" if one is None else None, said))
     return rows
 
 
