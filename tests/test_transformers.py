@@ -4,7 +4,7 @@ PyTorch.
 torchvision figures: made with tools/torch_figures.py (torchvision 0.29.1 / torch
 2.14.1, weights=None, eval, batch 1): params = sum of the parameters' numel;
 buffers = every other buffer's numel (Swin's relative_position_index, V2's
-relative_coords_table; no model here has BatchNorm); MACs = FlopCounterMode / 2
+relative_coords_table, and MaxViT's BatchNorm running mean and var); MACs = FlopCounterMode / 2
 with torch's SDPA formula registered for the CPU kernel (the stock registry lacks
 it) -- multiply-accumulates of convolutions, linear layers and attention's Q·Kᵀ
 and attention·V, which torchvision's published `_ops` follow; output (1, 1000),
@@ -64,6 +64,8 @@ TORCHVISION = [
     ("swin_v2_b", (224, 224), 87_930_848, 109_104, 17_047_678_976),
     ("swin_v2_b", (231, 199), 87_930_848, 109_104, 17_053_304_832),
     ("swin_v2_b", (256, 256), 87_930_848, 109_104, 20_325_134_336),
+    # MaxViT: 47,616 BN statistics + 22 relative position indexes of 49·49 = 52,822
+    ("maxvit_t", (224, 224), 30_919_624, 47_616 + 52_822, 5_558_046_720),
 ]
 
 
@@ -96,6 +98,9 @@ PEERS = [
                                "calflops": 9_689_564_928, "flops": 9_876_928_512}),
     ("swin_v2_t", (256, 256), {"fvcore": 5_962_349_568, "ptflops": 4_045_391_848, "thop": 3_906_813_696,
                                "calflops": 11_675_947_008, "flops": 11_879_380_992}),
+    # torch.einsum: fvcore and calflops read numpy's einsum_path count, rounded to 4 digits
+    ("maxvit_t", (224, 224), {"fvcore": 5_608_201_264, "ptflops": 5_483_328_960, "thop": 5_456_315_648,
+                              "calflops": 11_192_032_800, "flops": 11_116_093_440}),
 ]
 
 
@@ -120,6 +125,14 @@ def test_the_stock_flopcounter_misses_what_the_attention_products_add() -> None:
     attention = 4 * 197 * 768 ** 2 + 2 * 12 * 197 * 197 * 64
     assert attention == 524_391_936
     assert 2 * macs - 2 * 12 * attention == 22_542_249_984
+
+
+def test_maxvit_takes_only_sides_its_partitions_divide() -> None:
+    """torchvision refuses 193 x 257 (tools/torch_figures.json: "shape '[1, 64, 7, 7, 9, 7]'
+    is invalid"): after the stem and the first stride the map is 49 x 65, and 65 is no
+    multiple of the 7 x 7 partition."""
+    with pytest.raises(ArchError, match="unpadded windows of 7 x 7 need sides divisible by 7, got 49x65x64"):
+        analyze(load(SPECS / "maxvit_t.arch"), size=(193, 257))
 
 
 def test_a_vit_takes_only_the_size_its_positional_embedding_was_made_for() -> None:

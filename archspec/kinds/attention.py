@@ -39,7 +39,9 @@ source):
             (the common modern writing);
 * `gpt2`    Hugging Face transformers' GPT2Attention: Conv1D projections
             (torch.addmm); eager attention (torch.matmul, F.softmax,
-            torch.matmul) when the scores are materialised, SDPA with `flash`.
+            torch.matmul) when the scores are materialised, SDPA with `flash`;
+* `einsum`  torchvision's MaxViT (RelativePositionalMultiHeadAttention):
+            nn.Linear projections, torch.einsum for both products, F.softmax.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from .formula import ZERO, Cases, Choice, Factors, Formula, Named, Term, Test, U
 from .shape import SAME, TOKENS, Shape, ShapeError, show
 from .terms import INPUTS, OUT
 
-FORMS = ("mha", "swin", "swin_v2", "sdpa", "gpt2")
+FORMS = ("mha", "swin", "swin_v2", "sdpa", "gpt2", "einsum")
 
 # --- names ----------------------------------------------------------------------------
 
@@ -152,6 +154,25 @@ MHA_HOOK = (Factors(M, N, D) + Factors(M, N, D, D) + 2 * Factors(M, NK, DK, DK)
             + Factors(M, HEADS, N, NK, D_PER_HEAD) + Factors(M, HEADS, N, NK) + Factors(M, HEADS, N, NK, DK_PER_HEAD)
             + Factors(M, N, DK, DK + 1))
 
+def _numpy_flop_count(products: Any) -> Any:
+    """numpy's einsum_path "Optimized FLOP count" for a product of `products`
+    multiply-adds (2 per multiply-add, plus 1), as it prints it: 4 significant
+    digits.  fvcore and calflops read their einsum counts from that line."""
+    def printed(n: int) -> int:
+        return int(float(f"{2 * int(n) + 1:.3e}"))
+    if hasattr(products, "shape"):
+        import numpy as np
+
+        return np.frompyfunc(printed, 1, 1)(products).astype(products.dtype)
+    return printed(products)
+
+
+# torch.einsum for one product, as each tool reads numpy's rounded line
+EINSUM_PRINTED = Term("einsum_count", lambda s: _numpy_flop_count(PRODUCT(s)),
+                      meaning="numpy's einsum_path count of one product: 2·M·h·N·N_k·d_h + 1, to 4 significant digits")
+EINSUM_FVCORE = Term("einsum_count/2", lambda s: _numpy_flop_count(PRODUCT(s)) // 2,
+                     meaning="fvcore's einsum count: half numpy's rounded count, rounded down")
+
 MHA_UNSEEN = "nn.MultiheadAttention is not a registered module (its out_proj is never called as one)"
 SWIN_UNSEEN = "F.linear and Tensor.matmul are not modules"
 CONV1D_UNSEEN = "transformers' Conv1D is not a registered module, and torch.matmul is not a module"
@@ -174,6 +195,8 @@ ATTENTION_FLOPS = per_convention(
         "swin_v2": MACS,  # the `@` traces to aten::matmul too; the MLP's nn.Linear to aten::linear
         "sdpa": PROJECTIONS,
         "gpt2": Choice(FLASH, PROJECTIONS, PROJECTIONS + PRODUCTS),  # aten::addmm, aten::matmul
+        # aten::linear; an einsum outside fvcore's two patterns: numpy's rounded count, halved
+        "einsum": PROJECTIONS + 2 * EINSUM_FVCORE,
     }),
     ptflops=Cases("ptflops", _form, {
         "mha": MHA_HOOK,
@@ -185,6 +208,7 @@ ATTENTION_FLOPS = per_convention(
         "sdpa": PROJECTIONS + BIAS,  # nn.Linear hooks with their bias; SDPA not patched
         # torch.addmm patched (its bias vector once); eager: torch.matmul and F.softmax
         "gpt2": PROJECTIONS + ADDMM_BIAS + Choice(FLASH, ZERO, PRODUCTS + SCORES),
+        "einsum": PROJECTIONS + BIAS + SCORES,  # nn.Linear hooks and F.softmax; torch.einsum not patched
     }),
     thop=Cases("thop", _form, {
         "mha": Uncounted(MHA_UNSEEN),
@@ -192,6 +216,7 @@ ATTENTION_FLOPS = per_convention(
         "swin_v2": CPB_MACS,  # only the MLP's nn.Linear modules (count_linear); ReLU is zero_ops
         "sdpa": PROJECTIONS,  # count_linear, no bias
         "gpt2": Uncounted(CONV1D_UNSEEN),
+        "einsum": PROJECTIONS,  # count_linear on the nn.Linear projections
     }),
     calflops=Cases("calflops", _form, {
         "mha": 2 * PROJECTIONS,  # the patched F.linear inside F.multi_head_attention_forward, no bias
@@ -201,6 +226,8 @@ ATTENTION_FLOPS = per_convention(
         "swin_v2": 2 * (PROJECTIONS + VALUE_PRODUCT + CPB_MACS) + SCORES + CPB_HIDDEN,
         "sdpa": 2 * PROJECTIONS,
         "gpt2": 2 * PROJECTIONS + ADDMM_BIAS + Choice(FLASH, ZERO, 2 * PRODUCTS + SCORES),
+        # F.linear; the patched torch.einsum returns numpy's rounded count; F.softmax
+        "einsum": 2 * PROJECTIONS + 2 * EINSUM_PRINTED + SCORES,
     }),
 )
 
@@ -251,7 +278,7 @@ class Attention(Layer):
     flash: bool = False
     rel_pos: Positive | None = None
     cpb: Positive = 512
-    form: Literal["mha", "swin", "swin_v2", "sdpa", "gpt2"] = "sdpa"
+    form: Literal["mha", "swin", "swin_v2", "sdpa", "gpt2", "einsum"] = "sdpa"
 
     @model_validator(mode="after")
     def _form_fits(self) -> Attention:
@@ -263,7 +290,7 @@ class Attention(Layer):
                              "grouped-query attention is form=\"sdpa\"")
         if self.form in ("swin", "swin_v2", "gpt2") and not self.fused:
             raise ValueError(f"form={self.form!r} projects q, k and v with one fused weight")
-        if self.form in ("swin", "swin_v2") and (self.flash or self.causal):
+        if self.form in ("swin", "swin_v2", "einsum") and (self.flash or self.causal):
             raise ValueError(f"form={self.form!r} materialises its scores and has no causal mask")
         if self.form == "swin_v2" and self.rel_pos is None:
             raise ValueError("form=\"swin_v2\" needs rel_pos=w, its windows' side")
@@ -288,7 +315,7 @@ class Attention(Layer):
             raise ShapeError(f"form={self.form!r} splits the {int(d):,} dimensions into the heads: "
                              f"head_dim must be {int(d) // self.heads}")
         if cross:
-            if self.form in ("swin", "swin_v2", "gpt2"):
+            if self.form in ("swin", "swin_v2", "gpt2", "einsum"):
                 raise ShapeError(f"form={self.form!r} is self-attention: one input")
             if mk != m:
                 raise ShapeError(f"queries {show(inputs[0], TOKENS)} and keys {show(inputs[1], TOKENS)} "

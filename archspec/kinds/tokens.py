@@ -387,8 +387,10 @@ class Window(_Move):
     multiples of `size`, optionally rolled by -`shift` first (the shifted
     windows; torchvision does not roll an axis whose padded side is no more
     than one window), then partitioned: ceil(H/size)·ceil(W/size) sequences
-    of size² tokens, held as (C, size², nW).  `grid=true` is MaxViT's grid
-    partition (the same shape: size² tokens strided across the image)."""
+    of size² tokens, held as (C, size², nW).  `pad=false` takes only sides
+    that are multiples of `size` (MaxViT's window partition, a reshape);
+    `grid=true` is MaxViT's grid partition (the same shape: size² tokens
+    strided across the image; sides multiples of `size`)."""
 
     kind = "window"
     summary = "image -> windows of size² tokens (Swin: padded, optionally shifted), C x size² x nW"
@@ -402,11 +404,13 @@ class Window(_Move):
     size: Positive
     shift: NonNegative = 0
     grid: bool = False
+    pad: bool = True
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         c, h, w = inputs[0]
-        if self.grid and (h % self.size or w % self.size):
-            raise ShapeError(f"a grid of {self.size} x {self.size} needs sides divisible by {self.size}, "
+        if (self.grid or not self.pad) and (h % self.size or w % self.size):
+            what = "a grid of windows" if self.grid else "unpadded windows"
+            raise ShapeError(f"{what} of {self.size} x {self.size} need sides divisible by {self.size}, "
                              f"got {show(inputs[0])}")
         if self.shift >= self.size:
             raise ShapeError(f"shift {self.shift} must be less than the window {self.size}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..costs.closed_form import QUANTITIES, ClosedForm, Polynomial
+from ..costs.closed_form import QUANTITIES, ClosedForm, Polynomial, ProbeModel
 
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
 SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
@@ -37,12 +37,14 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     for quantity in QUANTITIES:
         if multiples:
             lines.append(f"  {LABELS[quantity]:<13} = B · ({multiples[quantity].render()})")
+    why = ("some layer cannot take those sizes" if isinstance(cf.model, ProbeModel) else
+           "branches that meet disagree in size")
     if not multiples:
-        lines.append("  the network does not run (branches that meet disagree in size)")
+        lines.append(f"  the network does not run ({why})")
     never = [r for r in range(s) if not cf.runs(r, r)]
     if never:
         lines += ["", (f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
-                  "(branches that meet disagree in size).")]
+                  f"({why}).")]
     lines += ["", f"Square inputs N x N, by N mod {s} (each from the N shown):"]
     for quantity in QUANTITIES:
         lines.append(f"  {LABELS[quantity]}:")
