@@ -27,6 +27,7 @@ from ..graph.layer_graph import Graph
 from ..graph.shapes import NOT_VECTORISED, guarded, propagate_many, works
 from ..graph.sides import SideModel, build_side_model
 from ..kinds import Layer
+from ..kinds.shape import TOKENS
 from ..kinds.site import Site
 from ..limits import MAX_POINTS
 from .engine import analysed_nodes, analyze, check_dtype, priced, shared_counts
@@ -235,6 +236,7 @@ class SweepRow:
     figures: dict[str, int] | None  # None: the network does not run at this size
     error: str | None = None
     size_notes: list[ChannelsFollowSize] = field(default_factory=list)  # weights that differ from the reference's
+    tokens: bool = False  # the input is a token sequence: its one size is `height`, its length
 
 
 CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per array
@@ -288,7 +290,8 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 figures = dict(one)
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said))
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said,
+                                 graph.nodes[graph.input_ids[0]].layout == TOKENS))
     return rows
 
 
@@ -316,7 +319,8 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
             rows.append(SweepRow(dict(values or {}), h, w, batch, figures,
-                                 "the network does not run at this size" if one is None else None, said))
+                                 "the network does not run at this size" if one is None else None, said,
+                                 graph.nodes[graph.input_ids[0]].layout == TOKENS))
     return rows
 
 

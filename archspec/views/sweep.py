@@ -42,7 +42,8 @@ def render_rows(rows: list[SweepRow], fmt: str) -> str:
     header = [*names, "size", "batch", "params", "param mem", "feature mem", "FLOPs", "MACs"]
     table = [header]
     for r in rows:
-        cells = [str(r.values[n]) for n in names] + [f"{r.height}x{r.width}", str(r.batch)]
+        size = f"{r.height} tokens" if r.tokens else f"{r.height}x{r.width}"
+        cells = [str(r.values[n]) for n in names] + [size, str(r.batch)]
         if r.figures is None:
             cells += [f"error: {r.error}"]
         else:
