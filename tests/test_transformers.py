@@ -270,3 +270,17 @@ def test_gpt2_attention_as_transformers_writes_it(flash: bool, tools: dict[str, 
     assert (totals.params, totals.macs) == (16_640, 157_824)
     for convention, value in tools.items():
         assert analyze(spec, convention=convention).totals.flops == value, convention
+
+
+def test_reports_and_the_model_table_speak_of_tokens() -> None:
+    """GPT-2's report at its @scales (0.125 to 1 of its 1,024 tokens) and its row of the
+    model table give lengths, not H x W."""
+    from archspec.costs.model_table import table_row
+    from archspec.costs.report import compute_report
+    from archspec.views.model_table import markdown_row
+    from archspec.views.report_markdown import render_report_markdown
+
+    graph = gpt2()
+    text = render_report_markdown(compute_report(graph), figure=False)
+    assert "at input size 1024 tokens" in text and "| 128 tokens | 128 tokens x 50257 |" in text
+    assert "| 1024 tokens |" in markdown_row(table_row(graph))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..graph.layer_graph import Graph
+from ..kinds.shape import TOKENS
 from .engine import analyze
 
 TASK_ORDER = ("classification", "detection", "segmentation", "keypoints")
@@ -45,6 +46,7 @@ class TableRow:
     flops: int  # one image, full network
     src: str | None
     error: tuple[float | None, float | None] | None  # top-1 / top-5, %
+    tokens: bool = False  # the input is a token sequence of input_size[0] tokens
 
 
 def is_model_spec(path: Path) -> bool:
@@ -75,7 +77,8 @@ def table_row(graph: Graph) -> TableRow:
     full = analyze(graph)
     _, h, w = full.input_shape
     return TableRow(meta.task or "other", meta.model or "", (h, w), full.totals.param_bytes,
-                    full.totals.feature_bytes, full.totals.flops, meta.src, meta.error)
+                    full.totals.feature_bytes, full.totals.flops, meta.src, meta.error,
+                    full.input_layout == TOKENS)
 
 
 def sort_key(row: TableRow) -> tuple[int, str, int, str]:

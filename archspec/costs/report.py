@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import ArchError
 from ..graph.builtins import round_half_away
 from ..graph.layer_graph import Graph
+from ..kinds.shape import TOKENS
 from .engine import Analysis, LayerCost, analyze
 from .memory import Liveness, liveness
 
@@ -46,6 +47,7 @@ class ModelReport:
     rows: list[ScaleRow] = field(default_factory=list)
     layers: list[LayerCost] = field(default_factory=list)  # the full pass, for the profile figure
     live: Liveness | None = None  # the full pass's live memory per layer (frees after last use), for the figure
+    tokens: bool = False  # the input is a token sequence; its sizes are lengths
 
 
 def scaled_size(size: tuple[int, int], scale: float) -> tuple[int, int]:
@@ -72,9 +74,10 @@ def compute_report(graph: Graph, batch: int = DEFAULT_BATCH, scales: Sequence[fl
         raise ArchError(f"input scales must be positive, got {', '.join(f'{s:g}' for s in chosen)}")
     report = ModelReport(meta.model, meta.task, (height, width), full.totals.param_bytes,
                          full.totals.feature_bytes, full.totals.flops, label, batch, layers=full.layers,
-                         live=liveness(full))
+                         live=liveness(full), tokens=full.input_layout == TOKENS)
     for scale in chosen:
-        size = scaled_size((height, width), scale)
+        # a token sequence's one size is its length
+        size = scaled_size((height, height) if full.input_layout == TOKENS else (height, width), scale)
         trunk = analyze(graph, size=size, batch=batch, upto=layer)
         report.rows.append(ScaleRow(scale, size, trunk.totals.output_shape, trunk.totals.feature_bytes,
                                     trunk.totals.flops))

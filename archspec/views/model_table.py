@@ -44,6 +44,8 @@ def error_text(row: TableRow) -> str:
 
 
 def size_text(row: TableRow) -> str:
+    if row.tokens:
+        return f"{row.input_size[0]} tokens"
     return f"{row.input_size[0]} x {row.input_size[1]}"
 
 

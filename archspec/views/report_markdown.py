@@ -20,14 +20,14 @@ FIGURE_DESCRIPTION = (
 )
 
 
-def size_text(size: tuple[int, int]) -> str:
-    return f"{size[0]} x {size[1]}"
+def size_text(size: tuple[int, int], tokens: bool = False) -> str:
+    return f"{size[0]} tokens" if tokens else f"{size[0]} x {size[1]}"
 
 
 def render_report_markdown(report: ModelReport, figure: bool = True) -> str:
     """The report; `figure` False (matplotlib missing) replaces the image with
     one line saying how to get it."""
-    base = size_text(report.input_size)
+    base = size_text(report.input_size, report.tokens)
     parts = [
         f"### Report for {report.model}\n",
         f"Model params {readable_memory(report.param_bytes)} \n\n",
@@ -43,7 +43,8 @@ def render_report_markdown(report: ModelReport, figure: bool = True) -> str:
     ]
     for row in report.rows:
         c, h, w = row.feature_shape
-        parts.append(f"| {size_text(row.input_size)} | {h} x {w} x {c} | "
+        feature = f"{h} tokens x {c}" if report.tokens and w == 1 else f"{h} x {w} x {c}"
+        parts.append(f"| {size_text(row.input_size, report.tokens)} | {feature} | "
                      f"{readable_memory(row.feature_bytes)} | {readable_flops(row.flops)} |\n")
     if figure:
         parts.append(FIGURE_DESCRIPTION)
