@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .costs.engine import Analysis
 from .costs.engine import analyze as _analyze
+from .errors import ArchError
 from .graph.layer_graph import Graph
 from .graph.load import load_graph, load_graph_from_text
 
@@ -24,14 +25,30 @@ if TYPE_CHECKING:
 Size = int | tuple[int, int] | None
 
 
-def load(path: str | Path, **overrides: Any) -> Graph:
-    """Read and expand a spec file; keyword arguments override its `param`s."""
-    return load_graph(path, overrides)
+def load(path: str | Path, allow_imports: list[str | Path] | None = None, **overrides: Any) -> Graph:
+    """Read and expand a spec file; keyword arguments override its `param`s.
+    Imports stay in the spec's folder tree; `allow_imports` names more folders
+    they may read (docs/threat-model.md)."""
+    return load_graph(path, overrides, _folders(allow_imports))
 
 
-def loads(text: str, path: str = "<string>", **overrides: Any) -> Graph:
-    """Like `load`, from text."""
-    return load_graph_from_text(text, path, overrides)
+def loads(text: str, path: str = "<string>", allow_imports: list[str | Path] | None = None,
+          **overrides: Any) -> Graph:
+    """Like `load`, from text; imports resolve from `path`'s folder."""
+    return load_graph_from_text(text, path, overrides, _folders(allow_imports))
+
+
+def _folders(allow_imports: list[str | Path] | None) -> list[Path]:
+    if allow_imports is None:
+        return []
+    if isinstance(allow_imports, (str, Path)) or not all(isinstance(f, (str, Path)) for f in allow_imports):
+        raise ArchError("expected a list of folders", argument="allow_imports")
+    return [Path(folder) for folder in allow_imports]
+
+
+def _size(size: Size) -> tuple[int, int] | None:
+    """A side or (height, width); checked by the engine."""
+    return (size, size) if isinstance(size, int) and not isinstance(size, bool) else size  # type: ignore[return-value]
 
 
 def analyze(spec: Graph | str | Path, size: Size = None, batch: int = 1, upto: str | None = None,
@@ -39,7 +56,7 @@ def analyze(spec: Graph | str | Path, size: Size = None, batch: int = 1, upto: s
     """Per-layer and total cost of one forward pass.  `size` is a side (224)
     or (height, width); None uses the spec's own input size."""
     graph = spec if isinstance(spec, Graph) else load(spec)
-    hw = (size, size) if isinstance(size, int) else size
+    hw = _size(size)
     return _analyze(graph, hw, batch, upto, dtype, convention)
 
 
@@ -68,7 +85,7 @@ def fit(spec: Graph | str | Path, memory: str | int, size: Size = None, upto: st
 
     graph = spec if isinstance(spec, Graph) else load(spec)
     budget = parse_bytes(memory) if isinstance(memory, str) else memory
-    hw = (size, size) if isinstance(size, int) else size
+    hw = _size(size)
     return fit_batch(graph, budget, hw, upto, dtype, optimizer=optimizer)[0]
 
 

@@ -6,6 +6,8 @@ Each sub-command lives in archspec/commands/<name>.py; register it below.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -20,6 +22,20 @@ from .commands.table import table
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="How much memory and compute does this network need?")
+
+
+
+@app.callback()
+def options(
+    allow_imports: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045  (typer reads the annotation)
+        "--allow-imports", metavar="DIR",
+        help="let imports also read this folder's tree (they stay in the spec's own folder tree otherwise)")] = None,
+) -> None:
+    """How much memory and compute does this network need?"""
+    from .graph.load import allow_imports_from
+
+    allow_imports_from(list(allow_imports or []))
+
 
 app.command()(analyze)
 app.command()(conventions)

@@ -29,6 +29,10 @@ def beyond(graph: Graph, size: tuple[int, int] | None, batch: int, upto: str | N
     extras = Beyond()
     if plot is not None and device is None:
         raise ArchError("--plot draws the roofline: give a --device too")
+    if plot is not None:
+        from ..files import figure_format
+
+        figure_format(plot, "plot")
     if fit is not None:
         from ..costs.training import fit_batch, parse_bytes
 

@@ -52,7 +52,7 @@ def parse_size(text: str | None) -> tuple[int, int] | None:
     parts = text.lower().replace(" ", "").split("x")
     if len(parts) == 1:
         parts = parts * 2
-    if len(parts) != 2 or not all(p.isdigit() and len(p) < 9 for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) < 9 for p in parts):
         raise ArchError(f"--size {text!r}: expected a side (224) or height x width (600x850)")
     h, w = int(parts[0]), int(parts[1])
     if h < 1 or w < 1:
@@ -76,51 +76,69 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
 
 def parse_literal(text: str) -> Any:
     """A --set value: true/false, an integer, a finite float, a tuple written
-    `6,12,24,16` or `(6, 12, 24, 16)`, or else a string."""
-    if "," in text:
+    `6,12,24,16` or `(6, 12, 24, 16)`, or else a string.  Tuples do not nest."""
+    from ..errors import ArchError
+
+    if "," in text or text.startswith("("):
         items = text.strip().removeprefix("(").removesuffix(")")
+        if any(bracket in items for bracket in "()"):
+            raise ArchError(f"--set value {text!r}: a tuple of plain values, e.g. 6,12,24,16 (tuples do not nest)")
         return tuple(parse_literal(item.strip()) for item in items.split(",") if item.strip())
     if text in ("true", "false"):
         return text == "true"
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        value = float(text)
-        if value == value and abs(value) != float("inf"):
-            return value
-    except ValueError:
-        pass
+    if text.isascii():
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            value = float(text)
+            if value == value and abs(value) != float("inf"):
+                return value
+        except ValueError:
+            pass
     return text.strip('"')
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
     """`224`, `600x850`, `112:672:32` (start:stop[:step], stop included), or a
-    comma-separated list of these."""
-    sizes: list[tuple[int, int]] = []
+    comma-separated list of these.  Sides and the number of sizes are checked
+    before any list is built."""
+    from ..limits import MAX_POINTS, MAX_SIDE
+
+    def side(part: str) -> int:
+        if not (part.isascii() and part.isdigit()):
+            raise ValueError(part)
+        if len(part) > 9 or not 1 <= int(part) <= MAX_SIDE:
+            raise _error(f"--size {text!r}: sides (and steps) must be between 1 and {MAX_SIDE}")
+        return int(part)
+
+    pieces: list[range | tuple[int, int]] = []  # in the order written
+    count = 0
     for item in text.replace(" ", "").lower().split(","):
         try:
             if ":" in item:
-                parts = [int(p) for p in item.split(":")]
-                if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] < 1):
-                    raise ValueError
-                start, stop, step = parts[0], parts[1], parts[2] if len(parts) == 3 else 1
-                sizes.extend((s, s) for s in range(start, stop + 1, step))
+                parts = item.split(":")
+                if len(parts) not in (2, 3):
+                    raise ValueError(item)
+                step = side(parts[2]) if len(parts) == 3 else 1
+                piece: range | tuple[int, int] = range(side(parts[0]), side(parts[1]) + 1, step)
             elif "x" in item:
-                h, w = (int(p) for p in item.split("x"))
-                sizes.append((h, w))
+                h, w = item.split("x")
+                piece = (side(h), side(w))
             else:
-                sizes.append((int(item), int(item)))
+                piece = (side(item), side(item))
         except ValueError:
             raise _error(f"--size {text!r}: expected sides (224), HxW (600x850) or "
-                            "ranges start:stop:step (112:672:32), comma-separated") from None
+                         "ranges start:stop:step (112:672:32), comma-separated") from None
+        count += len(piece) if isinstance(piece, range) else 1
+        if count > MAX_POINTS:
+            raise _error(f"--size {text!r} gives more than {MAX_POINTS:,} sizes")
+        pieces.append(piece)
+    sizes = [pair for piece in pieces
+             for pair in ([(s, s) for s in piece] if isinstance(piece, range) else [piece])]
     if not sizes:
         raise _error(f"--size {text!r} gives no sizes")
-    from ..limits import MAX_SIDE
-
-    if any(not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE) for h, w in sizes):
-        raise _error(f"--size {text!r}: sides must be between 1 and {MAX_SIDE}")
     return sizes
 
 
@@ -158,7 +176,8 @@ def _error(message: str) -> Exception:
 
 # The API's argument names, as the command line spells them.
 OPTIONS = {"upto": "--upto", "overrides": "--set", "memory": "--fit", "size": "--size", "batch": "--batch",
-           "dtype": "--dtype", "convention": "--convention", "optimizer": "--optimizer", "device": "--device"}
+           "dtype": "--dtype", "convention": "--convention", "optimizer": "--optimizer", "device": "--device",
+           "plot": "--plot", "allow_imports": "--allow-imports"}
 
 
 def fail(exc: BaseException) -> NoReturn:

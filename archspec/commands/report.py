@@ -46,6 +46,7 @@ def report(
     from ..costs.model_table import model_specs, table_row
     from ..costs.report import compute_report
     from ..errors import ArchError
+    from ..files import file_in, write_text_atomic
     from ..graph.load import load_graph
     from ..views.report_markdown import PLOT_HINT, render_report_markdown
     from .progress import progress
@@ -64,8 +65,10 @@ def report(
         fail(ArchError(f"no model specs in {', '.join(str(s) for s in specs)}"))
     try:
         out.mkdir(parents=True, exist_ok=True)
+        if draw:
+            (out / "figs").mkdir(exist_ok=True)
     except OSError as exc:
-        fail(ArchError(f"cannot write reports to {out}: {exc.strerror}"))
+        fail(ArchError(f"cannot write reports to {out}: {exc.strerror or exc}"))
     rows: dict[Path, TableRow] = {}
     failed = 0
     for path in progress(paths, len(paths), "reports"):
@@ -79,17 +82,23 @@ def report(
             typer.echo(f"{path}: {exc}", err=True)
             failed += 1
             continue
-        (out / f"{result.model}.md").write_text(render_report_markdown(result, figure=draw), encoding="utf-8")
-        if draw:
-            from ..views.figures import draw_profile
+        try:
+            write_text_atomic(file_in(out, f"{result.model}.md"), render_report_markdown(result, figure=draw))
+            if draw:
+                from ..views.figures import draw_profile
 
-            draw_profile(result, out / "figs" / f"{result.model}.png", svg)
+                draw_profile(result, file_in(out / "figs", f"{result.model}.png"), svg)
+        except ArchError as exc:
+            fail(exc)
     if (draw or readme is not None) and rows:
         # The chart and the README table cover every model in the specs' folders,
         # so reporting on a few models never leaves them with only those few.
         everything = _rows_of_folders({p.parent for p in paths}, rows)
         if draw:
-            _draw_chart(list(everything.values()), out / "figs" / CHART_NAME)
+            try:
+                _draw_chart(list(everything.values()), out / "figs" / CHART_NAME)
+            except ArchError as exc:
+                fail(exc)
         if readme is not None:
             from ..views.model_table import render_markdown
             from .table import write_readme_table

@@ -37,6 +37,10 @@ def sweep(
     try:
         if format not in ("table", "csv", "json"):
             raise ArchError(f"--format {format!r}: expected table, csv or json")
+        if plot is not None:
+            from ..files import figure_format
+
+            figure_format(plot, "plot")  # a name matplotlib cannot write is refused before the work
         rows = run(str(spec), parse_sizes(size), parse_batches(batch), parse_set_grid(set_),
                    upto, dtype, convention)
         text = render_rows(rows, format)

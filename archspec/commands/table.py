@@ -60,12 +60,25 @@ def table(
         raise typer.Exit(2)
 
 
+README_LIMIT = 10_000_000  # bytes of a README whose table is rewritten
+
+
 def write_readme_table(readme: Path, table_markdown: str) -> None:
+    """Rewrite the table between the README's markers, atomically."""
     from ..errors import ArchError
+    from ..files import NotARegularFile, read_limited, write_text_atomic
     from ..views.model_table import embed
 
     try:
-        text = readme.read_text(encoding="utf-8")
+        data = read_limited(readme, README_LIMIT)
+    except NotARegularFile as exc:
+        raise ArchError(f"cannot read {readme}: it is {exc.kind}") from None
     except OSError as exc:
-        raise ArchError(f"cannot read {readme}: {exc.strerror}") from None
-    readme.write_text(embed(text, table_markdown), encoding="utf-8")
+        raise ArchError(f"cannot read {readme}: {exc.strerror or exc}") from None
+    if len(data) > README_LIMIT:
+        raise ArchError(f"{readme} is more than {README_LIMIT:,} bytes; not a README to rewrite")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ArchError(f"{readme} is not UTF-8 text; its table is not rewritten") from None
+    write_text_atomic(readme, embed(text, table_markdown))

@@ -102,9 +102,24 @@ def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
     return nodes
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def check_size(size: tuple[int, int] | None) -> None:
-    if size is not None and not (1 <= size[0] <= MAX_SIDE and 1 <= size[1] <= MAX_SIDE):
+    if size is None:
+        return
+    if not (isinstance(size, tuple) and len(size) == 2 and all(_whole(side) for side in size)):
+        raise ArchError(f"expected a side or (height, width) in whole pixels, got {size!r}", argument="size")
+    if not (1 <= size[0] <= MAX_SIDE and 1 <= size[1] <= MAX_SIDE):
         raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
+
+
+def check_batch(batch: int) -> None:
+    if not _whole(batch):
+        raise ArchError(f"expected a whole number of images, got {batch!r}", argument="batch")
+    if batch < 1:
+        raise ArchError(f"batch must be at least 1, got {batch}")
 
 
 def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, int, int, int]:
@@ -132,8 +147,7 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     spec's own input size), up to and including layer `upto` if given."""
     rules = get_convention(convention) if isinstance(convention, str) else convention
     width = check_dtype(dtype)
-    if batch < 1:
-        raise ArchError(f"batch must be at least 1, got {batch}")
+    check_batch(batch)
     check_size(size)
     nodes = analysed_nodes(graph, upto)
     shapes = infer_shapes(graph, size, nodes)

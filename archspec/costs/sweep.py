@@ -35,6 +35,13 @@ from .size_notes import ChannelsFollowSize, channels_following_sizes
 
 QUANTITIES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 EXACT_LIMIT = 1 << 24  # above this many pixels per image, count with Python ints (no int64 overflow)
+# int64 holds figures up to 2^63.  A grid whose largest figure (at its largest
+# size, where figures peak) passes 2^53 is counted with Python ints; the 2^10
+# between the two covers a figure that is not largest at the largest size.
+EXACT_FIGURE = 1 << 53
+# The side model keeps sides in int64 while it is built: a network whose
+# sides pass this (an upsampling run away) is evaluated size by size instead.
+MODEL_SIDE = 1 << 31
 
 
 _MODELS: dict[tuple[int, str | None], tuple[Graph, SideModel]] = {}
@@ -135,15 +142,16 @@ def _shared_at(layer: Layer, owner: Layer, own_inputs: int) -> Any:
 
 def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
                dtype: str = "float32", convention: str | Convention = "burden",
-               per_layer: bool = False) -> GridCosts:
-    """Totals at every (height, width) pair; sizes must all be working sizes."""
+               per_layer: bool = False, exact: bool = False) -> GridCosts:
+    """Totals at every (height, width) pair; sizes must all be working sizes.
+    `exact`: count with Python ints whatever the size (see `largest_figures`)."""
     rules = get_convention(convention) if isinstance(convention, str) else convention
     width_bytes = check_dtype(dtype)
     model = side_model(graph, upto)
     hs = np.asarray(heights, dtype=np.int64).reshape(-1)
     ws = np.asarray(widths, dtype=np.int64).reshape(-1)
     points = len(hs)
-    big = points and int(hs.max()) * int(ws.max()) > EXACT_LIMIT
+    big = exact or (points and int(hs.max()) * int(ws.max()) > EXACT_LIMIT)
     number: Any = object if big else np.int64
     node_h, node_w = model.sides(hs, ws)
     if big:
@@ -155,6 +163,8 @@ def grid_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
         c: Any = model.channels[k]
         if c is None:
             c = _channels(graph, i, [shapes[j] for j in graph.nodes[i].inputs], points)
+            if big:
+                c = c.astype(object)
         shapes[i] = (c, h, w)
     return _priced_grid(graph, model.nodes, shapes, hs, ws, number, rules, width_bytes, per_layer)
 
@@ -163,7 +173,8 @@ PROBE_EXACT_LIMIT = 1 << 18  # above this many positions (or tokens squared), co
 
 
 def probe_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None,
-                dtype: str = "float32", convention: str | Convention = "burden") -> tuple[GridCosts, np.ndarray]:
+                dtype: str = "float32", convention: str | Convention = "burden",
+                exact: bool = False) -> tuple[GridCosts, np.ndarray]:
     """Totals at every (height, width) pair for a network that has no per-axis
     side model (a token sequence made from H x W, a sequence whose length is
     bounded): every layer's shape from its own rule on arrays (graph/shapes.py),
@@ -176,7 +187,7 @@ def probe_costs(graph: Graph, heights: Any, widths: Any, upto: str | None = None
     ws = np.asarray(widths, dtype=np.int64).reshape(-1)
     shapes, failed = propagate_many(graph, nodes, np.stack([hs, ws], axis=1))
     # a product of token counts can pass int64 long before the sides do
-    big = len(hs) and int(hs.max()) * int(ws.max()) > PROBE_EXACT_LIMIT
+    big = exact or (len(hs) and int(hs.max()) * int(ws.max()) > PROBE_EXACT_LIMIT)
     number: Any = object if big else np.int64
     if big:
         shapes = {i: tuple(v.astype(object) if isinstance(v, np.ndarray) else v for v in shape)
@@ -243,8 +254,8 @@ CHUNK = 4096  # sizes evaluated together: bounds memory at (layers x CHUNK) per 
 
 
 def _chunked_totals(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | None,
-                    dtype: str, convention: str) -> dict[str, np.ndarray]:
-    parts = [grid_costs(graph, hs[i:i + CHUNK], ws[i:i + CHUNK], upto, dtype, convention).totals
+                    dtype: str, convention: str, exact: bool) -> dict[str, np.ndarray]:
+    parts = [grid_costs(graph, hs[i:i + CHUNK], ws[i:i + CHUNK], upto, dtype, convention, exact=exact).totals
              for i in range(0, max(len(hs), 1), CHUNK)]
     return {q: np.concatenate([part[q] for part in parts]) for q in QUANTITIES}
 
@@ -268,7 +279,13 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     if model is None:
         return _probed_rows(graph, hs, ws, batches, upto, dtype, convention, values)
     fast = model.works(hs, ws, graph)
-    totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention) if fast.any() else {}
+    totals: dict[str, np.ndarray] = {}
+    if fast.any():
+        figure, side = largest_figures(graph, hs[fast], ws[fast], upto, dtype, convention)
+        if side > MODEL_SIDE:  # beyond the side model's int64: the engine, size by size
+            model, fast = None, np.zeros(len(sizes), dtype=bool)
+        else:
+            totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention, figure > EXACT_FIGURE)
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
     per_size = []
     for p, (h, w) in enumerate(sizes):
@@ -301,8 +318,10 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
     together from the layers' own shape rules (`probe_costs`)."""
     totals: dict[str, np.ndarray] = {q: np.zeros(0, dtype=np.int64) for q in QUANTITIES}
     failed = np.zeros(0, dtype=bool)
+    exact = len(hs) > 0 and largest_figures(graph, hs, ws, upto, dtype, convention)[0] > EXACT_FIGURE
     for start in range(0, len(hs), CHUNK):
-        part, bad = probe_costs(graph, hs[start:start + CHUNK], ws[start:start + CHUNK], upto, dtype, convention)
+        part, bad = probe_costs(graph, hs[start:start + CHUNK], ws[start:start + CHUNK], upto, dtype, convention,
+                                exact)
         totals = {q: np.concatenate([totals[q], part.totals[q]]) for q in QUANTITIES}
         failed = np.concatenate([failed, bad])
     sizes = list(zip(hs.tolist(), ws.tolist()))
@@ -322,6 +341,22 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                                  "the network does not run at this size" if one is None else None, said,
                                  graph.nodes[graph.input_ids[0]].layout == TOKENS))
     return rows
+
+
+def largest_figures(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | None, dtype: str,
+                    convention: str) -> tuple[int, int]:
+    """A cheap bound, before the grid is counted: the largest total figure and
+    the largest side of any layer, by the engine (exact integers) at the grid's
+    largest height and width.  Figures grow with the size, so the grid stays
+    within them (EXACT_FIGURE's margin covers the exceptions).  Where the engine
+    cannot run there, the bound is unknown: infinite, i.e. count exactly."""
+    try:
+        largest = analyze(graph, (int(hs.max()), int(ws.max())), 1, upto, dtype, convention)
+    except ArchError:
+        return EXACT_FIGURE + 1, 0
+    t = largest.totals
+    side = max((max(cost.output_shape[1:]) for cost in largest.layers), default=0)
+    return max(t.params + t.buffers, t.param_bytes, t.feature_bytes, t.flops, t.macs), side
 
 
 def _engine_figures(graph: Graph, nodes: list[int], model: SideModel | None, size: tuple[int, int],

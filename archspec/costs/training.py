@@ -16,6 +16,7 @@ from math import isfinite, prod
 
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
+from ..limits import MAX_BATCH
 from .catalogue import DTYPE_BYTES, OPTIMIZER_STATES
 from .engine import Analysis, analyze
 from .memory import liveness
@@ -157,19 +158,28 @@ def fit_batch(graph: Graph, budget: int, size: tuple[int, int] | None = None,
     def step(batch: int) -> Training:
         return training(analyze(graph, size, batch, upto, dtype, convention), optimizer)
 
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ArchError(f"expected a number of bytes, got {budget!r}", argument="memory")
     one, two = step(1), step(2)
     if one.total_bytes > budget:
         raise ArchError(f"even a batch of 1 needs {one.total_bytes:,} bytes, more than {budget:,}")
     per_image = two.total_bytes - one.total_bytes
     fixed = one.total_bytes - per_image
-    batch = (budget - fixed) // per_image if per_image else 1 << 30
-    batch = max(1, min(batch, 1 << 30))
+    batch = (budget - fixed) // per_image if per_image > 0 else MAX_BATCH + 1
+    if batch > MAX_BATCH:
+        raise ArchError(f"every batch up to {MAX_BATCH:,} fits in {budget:,} bytes; larger batches are "
+                        "not searched", argument="memory")
+    batch = max(1, batch)
     result = step(batch)
-    while result.total_bytes > budget and batch > 1:  # guard the arithmetic
-        batch -= 1
-        result = step(batch)
-    while True:
-        bigger = step(batch + 1)
-        if bigger.total_bytes > budget:
-            return batch, result
-        batch, result = batch + 1, bigger
+    if result.total_bytes <= budget and (batch == MAX_BATCH or step(batch + 1).total_bytes > budget):
+        return batch, result
+    # The memory was not affine in the batch after all: a bounded bisection
+    # (about 30 steps) between a batch that fits (1) and one that does not.
+    fits, too_big = 1, MAX_BATCH + 1
+    while too_big - fits > 1:
+        middle = (fits + too_big) // 2
+        if step(middle).total_bytes <= budget:
+            fits = middle
+        else:
+            too_big = middle
+    return fits, step(fits)

@@ -16,6 +16,7 @@ Naming (every layer gets a stable, hierarchical name):
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -26,7 +27,7 @@ from ..errors import ArchError, Location, suggest
 from ..kinds import REGISTRY, Layer, Shape, ShapeError
 from ..kinds.shape import IMAGE, SAME, TOKENS
 from ..kinds.site import Site
-from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS
+from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS, MAX_SIDE
 from ..syntax import tree as ast
 from .evaluate import Evaluator
 from .layer_graph import Graph, Metadata, Node
@@ -35,6 +36,10 @@ from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, SplitSt
 
 Output = Tensor | tuple[Tensor, ...]  # what applying a chain gives: a tensor, or chunk/split's pieces
 
+MAX_MODEL_NAME = 100
+# A model name is also a file name (reports/<model>.md): nothing that could
+# leave the output folder (`/`, `..`), hide (a leading `.`) or confuse a shell.
+MODEL_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._+-]{{0,{MAX_MODEL_NAME - 1}}}")
 _ROOMY = 1 << 16  # a side big enough for any layer, to learn channel counts past a too-small input
 
 
@@ -69,7 +74,7 @@ class Expander(Evaluator):
         scope = Scope("", module, None, None, top=True)
         meta: dict[str, Any] = {}
         for stmt in module.statements:
-            self.run_statement(stmt, scope, meta)
+            self.run_located(stmt, scope, meta)
         unknown = set(self.overrides) - set(self.graph.params)
         if unknown:
             name = sorted(unknown)[0]
@@ -87,10 +92,17 @@ class Expander(Evaluator):
         for stmt in module.statements:
             if isinstance(stmt, (ast.BlockDef, ast.ImportDecl)) or (
                     isinstance(stmt, ast.Assign) and not self._is_chain(stmt.value, scope)):
-                self.run_statement(stmt, scope, {})
+                self.run_located(stmt, scope, {})
             else:
                 raise self.error("an imported file may only define blocks, values and imports",
                                  module, stmt.pos)
+
+    def run_located(self, stmt: ast.Statement, scope: Scope, meta: dict[str, Any]) -> None:
+        """A top-level statement; one nested past Python's stack is an error at it."""
+        try:
+            self.run_statement(stmt, scope, meta)
+        except RecursionError:
+            raise self.error("this statement is nested too deeply to evaluate", scope.module, stmt.pos) from None
 
     def _is_chain(self, expr: ast.Expr, scope: Scope) -> bool:
         value = self.evaluate(expr, scope)
@@ -99,6 +111,10 @@ class Expander(Evaluator):
     def run_statement(self, stmt: ast.Statement, scope: Scope, meta: dict[str, Any]) -> None:
         module = scope.module
         if isinstance(stmt, ast.ModelDecl):
+            if not MODEL_NAME.fullmatch(stmt.name):
+                raise self.error(f"model names are 1 to {MAX_MODEL_NAME} letters, digits, '-', '_', '.' or '+', "
+                                 "starting with a letter or digit (a report file is named after the model)",
+                                 module, stmt.pos)
             meta["model"] = stmt.name
         elif isinstance(stmt, ast.MetaDecl):
             self.run_meta(stmt, scope, meta)
@@ -146,9 +162,13 @@ class Expander(Evaluator):
 
     def run_input(self, stmt: ast.InputDecl, scope: Scope) -> None:
         dims = [self.evaluate(d, scope) for d in stmt.dims]
-        for d, expr in zip(dims, stmt.dims):
-            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= MAX_INT:
-                raise self.error(f"input sizes must be whole numbers from 1 to {MAX_INT}, got {d!r}",
+        for axis, (d, expr) in enumerate(zip(dims, stmt.dims)):
+            # a side (H or W, or a token count) up to MAX_SIDE, as on the command line;
+            # channels (or a token's dimension) up to MAX_INT
+            side = axis == 0 if stmt.tokens else (len(dims) == 3 and axis > 0)
+            most = MAX_SIDE if side else MAX_INT
+            if isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= most:
+                raise self.error(f"input sizes must be whole numbers from 1 to {most}, got {d!r}",
                                  scope.module, getattr(expr, "pos", stmt.pos))
         if stmt.tokens:  # N token ids, or N tokens of dimension D, held as D x N x 1
             if len(dims) not in (1, 2):
@@ -489,7 +509,7 @@ class Expander(Evaluator):
             infer_shapes(graph, None)  # raises, naming the layer and the smallest size that works
         node.layer = bound
         try:
-            return node.layer.output_shape(inputs)
+            return self.within_limits(node, node.layer.output_shape(inputs))
         except ShapeError as exc:
             if not exc.empty:
                 raise shape_error(graph, index, inputs, exc, None, None) from None
@@ -502,6 +522,14 @@ class Expander(Evaluator):
             c, _, _ = node.layer.output_shape(roomy)
         except ShapeError as exc:
             raise shape_error(graph, index, list(inputs), exc, None, None) from None
-        return (c, _ROOMY, _ROOMY)
+        return self.within_limits(node, (c, _ROOMY, _ROOMY))
+
+    def within_limits(self, node: Node, shape: Shape) -> Shape:
+        """A tensor of more channels than any network has (a runaway of
+        concats, say) is refused where it is made, before its figures grow."""
+        if shape[0] > MAX_INT:
+            raise self.graph.error(f"'{node.name}' would have {shape[0]:,} channels; a tensor is limited "
+                                   f"to {MAX_INT:,}", node)
+        return shape
 
 __all__ = ["Expander", "Scope"]

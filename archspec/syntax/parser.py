@@ -18,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from ..errors import ArchError, Location
 from ..gc_pause import gc_paused
 from ..limits import MAX_NESTING
-from .tree import Module, Statement, ToSyntax
+from .tree import LiteralError, Module, Statement, ToSyntax
 
 _GRAMMAR_FILE = "arch.lark"
+BOM = "\ufeff"  # some editors start UTF-8 files with it; it is not part of the text
 TABLES_PATH = Path(__file__).resolve().parent / "parser_tables.py"
 # Options given when the parser is made, not stored in the tables.
 _RUN_TIME_OPTIONS = ("postlex", "transformer")
@@ -57,31 +58,59 @@ class LineContinuation:
     _JOINERS = frozenset({"MORETHAN", "COMMA", "LPAR", "EQUAL", "QMARK", "COLON", "ARITH_OP",
                           "COMP_OP", "LOGIC_OP", "NOT"})
 
+    # Tokens after which `-` or `not` is a prefix (unary) operator, not a subtraction.
+    _BEFORE_PREFIX = frozenset({"MORETHAN", "COMMA", "LPAR", "LSQB", "EQUAL", "QMARK", "COLON", "ARITH_OP",
+                                "COMP_OP", "LOGIC_OP", "NOT", "_NL", "SEMICOLON"})
+
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # No look-ahead here: Lark's contextual lexer picks terminals by the
         # parser's current state, so a token must reach the parser before the
         # next one is lexed.
+        #
+        # Nesting is counted here, where the token that goes too deep is known,
+        # so the error points at it: parentheses, runs of prefix operators
+        # (`- - - 1`) and conditionals nested in else-branches (`a ? b : c ? ...`).
         depth = 0
         previous: Token | None = None
+        prefixes = 0
+        conditionals = [0]  # per open parenthesis: `?`s whose else-branch is still open
         for token in stream:
-            if token.type == "_NL":
+            kind = token.type
+            if kind == "_NL":
                 if depth == 0 and (previous is None or previous.type not in self._JOINERS):
+                    conditionals = [0]
+                    previous = token
                     yield token
                 continue
-            if token.type in ("LPAR", "LSQB"):
+            if kind in ("LPAR", "LSQB"):
                 depth += 1
+                conditionals.append(0)
                 if depth > MAX_NESTING:
-                    raise _NestingError(token)
-            elif token.type in ("RPAR", "RSQB"):
+                    raise _NestingError(token, f"parentheses nested deeper than {MAX_NESTING}")
+            elif kind in ("RPAR", "RSQB"):
                 depth = max(0, depth - 1)
+                if len(conditionals) > 1:
+                    conditionals.pop()
+            elif kind in ("COMMA", "SEMICOLON"):
+                conditionals[-1] = 0
+            elif kind == "QMARK":
+                conditionals[-1] += 1
+                if conditionals[-1] > MAX_NESTING:
+                    raise _NestingError(token, f"conditionals nested deeper than {MAX_NESTING}")
+            unary = kind in ("NOT", "MINUS") or (kind == "ARITH_OP" and token == "-" and (
+                previous is None or previous.type in self._BEFORE_PREFIX))
+            prefixes = prefixes + 1 if unary else 0
+            if prefixes > MAX_NESTING:
+                raise _NestingError(token, f"more than {MAX_NESTING} prefix operators in a row")
             previous = token
             yield token
 
 
 class _NestingError(Exception):
-    def __init__(self, token: Token) -> None:
-        super().__init__("nesting")
+    def __init__(self, token: Token, message: str) -> None:
+        super().__init__(message)
         self.token = token
+        self.message = message
 
 
 def grammar_digest() -> str:
@@ -111,9 +140,9 @@ def _parser() -> Lark:
     # rules reduce, with no intermediate parse tree.
     from . import parser_tables
 
-    if parser_tables.GRAMMAR_SHA256 != grammar_digest():  # the grammar is being edited
+    if grammar_digest() != parser_tables.GRAMMAR_SHA256:  # the grammar is being edited
         return _grammar_parser(transformer=ToSyntax())
-    return Lark._load_from_dict(parser_tables.DATA, parser_tables.MEMO,  # type: ignore[no-any-return]
+    return Lark._load_from_dict(parser_tables.DATA, parser_tables.MEMO,  # type: ignore[no-untyped-call,no-any-return]
                                 postlex=LineContinuation(), transformer=ToSyntax())
 
 
@@ -142,6 +171,9 @@ def _expected(names: set[str]) -> str:
 
 def parse(source: str, path: str = "<string>") -> Module:
     """Parse spec text; any problem becomes an ArchError pointing at the text."""
+    if not isinstance(source, str):
+        raise ArchError(f"a spec's text is a string, not {type(source).__name__}", argument="text")
+    source = source.removeprefix(BOM)
     try:
         with gc_paused():
             statements: tuple[Statement, ...] = _parser().parse(source)  # type: ignore[assignment]
@@ -149,7 +181,10 @@ def parse(source: str, path: str = "<string>") -> Module:
         raise _syntax_error(exc, source, path) from None
     except _NestingError as exc:
         loc = Location(path, exc.token.line or 0, exc.token.column or 0)
-        raise ArchError(f"parentheses nested deeper than {MAX_NESTING}", loc, source) from None
+        raise ArchError(exc.message, loc, source) from None
+    except LiteralError as exc:
+        loc = Location(path, exc.pos.line, exc.pos.column, exc.pos.width)
+        raise ArchError(exc.message, loc, source) from None
     except VisitError as exc:
         raise ArchError(f"cannot read this spec: {exc.orig_exc}", Location(path, 1, 1), source) from None
     except UnicodeError as exc:  # a string literal with a bad escape

@@ -239,9 +239,27 @@ def _pos(token: Token) -> Pos:
     return Pos(token.line or 0, token.column or 0, max(1, len(str(token))))
 
 
+class LiteralError(Exception):
+    """A literal the syntax builder cannot take (raised while parsing; the
+    parser turns it into an ArchError at the literal)."""
+
+    def __init__(self, message: str, token: Token) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = _pos(token)
+
+
+MAX_NUMBER_CHARACTERS = 64  # far more digits than any value within the limits needs
+
+
 def _unquote(token: Token) -> str:
     body = str(token)[1:-1]
-    return body.encode("utf-8", "surrogatepass").decode("unicode_escape") if "\\" in body else body
+    if "\\" not in body:
+        return body
+    try:
+        return body.encode("utf-8", "surrogatepass").decode("unicode_escape")
+    except UnicodeError:
+        raise LiteralError("a string with a bad escape sequence", token) from None
 
 
 def _first_pos(node: object) -> Pos:
@@ -273,7 +291,11 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     # atoms
     def number(self, tok: Token) -> Number:
         text = str(tok)
+        if len(text) > MAX_NUMBER_CHARACTERS:
+            raise LiteralError(f"a number of {len(text):,} characters is too large", tok)
         value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        if value == float("inf"):
+            raise LiteralError("number too large", tok)
         return Number(value, _pos(tok))
 
     def string(self, tok: Token) -> String:
@@ -377,6 +399,9 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
         return None
 
     def ratio(self, *parts: Token | None) -> Ratio:
+        for part in parts:
+            if part is not None and len(part) > MAX_NUMBER_CHARACTERS:
+                raise LiteralError(f"a number of {len(part):,} characters is too large", part)
         values = tuple(None if p is None else float(str(p)) for p in parts)
         first = next((p for p in parts if p is not None), None)
         return Ratio(values, _pos(first) if first is not None else Pos(0, 0))

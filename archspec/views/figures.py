@@ -47,11 +47,18 @@ def _pyplot() -> Any:
 
 
 def _save(fig: Any, png: Path, svg: bool) -> list[Path]:
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=DPI, metadata={"Software": None})
+    from ..errors import ArchError
+    from ..files import write_atomic
+
+    try:
+        png.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchError(f"cannot write {png}: {exc.strerror or exc}") from None
+    write_atomic(png, lambda temporary: fig.savefig(temporary, format="png", dpi=DPI, metadata={"Software": None}))
     written = [png]
     if svg:
-        fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+        write_atomic(png.with_suffix(".svg"), lambda temporary: fig.savefig(
+            temporary, format="svg", metadata={"Date": None, "Creator": None}))
         written.append(png.with_suffix(".svg"))
     return written
 
@@ -156,9 +163,10 @@ def draw_profile(report: ModelReport, png: Path, svg: bool = False) -> list[Path
     """The profile figure of `profile_figure`, written to `png` (and an SVG beside it)."""
     plt = _pyplot()
     fig = profile_figure(report)
-    written = _save(fig, png, svg)
-    plt.close(fig)
-    return written
+    try:
+        return _save(fig, png, svg)
+    finally:
+        plt.close(fig)
 
 
 def profile_figure(report: ModelReport) -> Any:
@@ -362,9 +370,10 @@ def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bo
               frameon=True, fontsize=8.5, title_fontsize=8.5)
     fig.tight_layout()
     _place_labels(fig, ax, points, area_per_byte)
-    written = _save(fig, png, svg)
-    plt.close(fig)
-    return written
+    try:
+        return _save(fig, png, svg)
+    finally:
+        plt.close(fig)
 
 
 def _size_legend_values(largest: int) -> list[int]:

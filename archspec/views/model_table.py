@@ -49,11 +49,24 @@ def size_text(row: TableRow) -> str:
     return f"{row.input_size[0]} x {row.input_size[1]}"
 
 
+def markdown_text(text: str) -> str:
+    """Text as one literal table cell: markdown's punctuation escaped (no link,
+    emphasis, HTML or column break can be made from a spec's words), line
+    breaks and other control characters made spaces."""
+    cleaned = "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+    return "".join("\\" + c if c in _MARKDOWN_PUNCTUATION else c for c in cleaned)
+
+
+# What can start markup inside a table cell (a plain `-` or `.` cannot).
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_[]()<>!|~&")
+
+
 def markdown_row(row: TableRow, reports: str = "reports/") -> str:
-    cells = [f"[{row.model}]({reports}{row.model}.md)", size_text(row), readable_memory(row.param_bytes),
-             readable_memory(row.feature_bytes), readable_flops(row.flops)]
+    # The link's target is the report's file name, which the model-name rule keeps plain.
+    cells = [f"[{markdown_text(row.model)}]({reports}{row.model}.md)", size_text(row),
+             readable_memory(row.param_bytes), readable_memory(row.feature_bytes), readable_flops(row.flops)]
     if row.task == "classification":
-        cells += [row.src or "-", error_text(row)]
+        cells += [markdown_text(row.src) if row.src else "-", error_text(row)]
     return "| " + " | ".join(cells) + " |\n"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..costs.roofline import Roofline
 from ..errors import ArchError
+from ..files import save_figure
 
 
 def plot_roofline(result: Roofline, path: str | Path, title: str = "") -> None:
@@ -41,8 +42,6 @@ def plot_roofline(result: Roofline, path: str | Path, title: str = "") -> None:
     ax.grid(True, which="both", lw=0.3)
     fig.tight_layout()
     try:
-        fig.savefig(path)
-    except (OSError, ValueError) as exc:  # an unwritable path or an unknown file type
-        raise ArchError(f"cannot write the roofline plot to {path}: {exc}") from None
+        save_figure(fig, Path(path), "plot")
     finally:
         plt.close(fig)

@@ -12,6 +12,7 @@ from typing import Any
 from ..costs.size_notes import summarise
 from ..costs.sweep import QUANTITIES, SweepRow
 from ..errors import ArchError
+from ..files import save_figure
 from .analysis_json import size_notes
 from .units import readable_flops, readable_memory
 
@@ -92,8 +93,6 @@ def plot_rows(rows: list[SweepRow], path: Path, title: str) -> None:
         left.legend(fontsize=8)
     figure.tight_layout()
     try:
-        figure.savefig(path, dpi=110)
-    except OSError as exc:
-        raise ArchError(f"cannot write {path}: {exc.strerror}") from None
+        save_figure(figure, path, "plot", dpi=110)
     finally:
         plt.close(figure)
