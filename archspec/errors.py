@@ -75,7 +75,8 @@ def suggest(name: str, candidates: Iterable[object]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None."""
     import difflib
 
-    close = difflib.get_close_matches(name, [str(c) for c in candidates], n=3, cutoff=0.6)
+    unique = list(dict.fromkeys(str(c) for c in candidates))  # a name met twice is suggested once
+    close = difflib.get_close_matches(name, unique, n=3, cutoff=0.6)
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

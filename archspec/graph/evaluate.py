@@ -30,13 +30,13 @@ SPLITTERS = {
              "or split((a, b, ...)): pieces of a, b, ... channels, adding up to C",
 }
 
+MISSING = object()  # what `resolve` returns for a name the spec does not define
+
 
 class Evaluator:
     """Evaluates expressions in a scope (the expander's half that makes no layers)."""
 
     graph: Graph
-    blocks: dict[str, Block]
-    globals: dict[str, Any]  # top-level values and params, visible in blocks
     _layer_cache: dict[tuple[Any, ...], Layer]
 
     def error(self, message: str, module: ast.Module, pos: ast.Pos, hint: str | None = None) -> ArchError:
@@ -72,37 +72,58 @@ class Evaluator:
     def eval_TupleExpr(self, expr: ast.TupleExpr, scope: Scope) -> Any:
         return tuple(self.value_of(item, scope) for item in expr.items)
 
-    def eval_Name(self, expr: ast.Name, scope: Scope) -> Any:
-        name = expr.id
+    def resolve(self, name: str, scope: Scope, pos: ast.Pos) -> Any:
+        """What a name denotes where `scope` runs: a value or tensor, a Block,
+        or MISSING (then it may still be a layer kind or a function).  Local
+        names first, then the file's own top level (a block body sees the file
+        that defined the block), then what the file imports."""
         if name in scope.values:
             return scope.values[name]
-        if not scope.top and name in self.globals:
-            return self.globals[name]
-        if name in self.blocks:
-            return Pipe([BlockStep(self.blocks[name], (), {}, expr.pos, scope.module)])
+        home = scope.file
+        if not scope.top and name in home.values:
+            return home.values[name]
+        if name in home.blocks:
+            return home.blocks[name]
+        offers = home.offered(name)
+        if not offers:
+            return MISSING
+        files = list({id(file): file for file, _ in offers}.values())
+        if len(files) > 1:
+            where = " and ".join(file.module.path for file in files[:2])
+            raise self.error(f"'{name}' is ambiguous: it is defined by both {where}", scope.module, pos,
+                             hint=f"define '{name}' in {scope.module.path}, or rename it in one of them")
+        return offers[0][1]
+
+    def eval_Name(self, expr: ast.Name, scope: Scope) -> Any:
+        name = expr.id
+        value = self.resolve(name, scope, expr.pos)
+        if isinstance(value, Block):
+            return Pipe([BlockStep(value, (), {}, expr.pos, scope.module)])
+        if value is not MISSING:
+            return value
         if name in REGISTRY:
             return Pipe([self.make_layer(name, [], [], expr.pos, scope)])
         if name in SPLITTERS:
             raise self.error(f"{name} needs to know how to cut: {SPLITTERS[name]}", scope.module, expr.pos)
-        known = list(scope.values) + list(self.globals) + list(self.blocks) + list(REGISTRY)
+        known = list(scope.values) + scope.file.names() + list(REGISTRY)
         raise self.error(f"unknown name '{name}'", scope.module, expr.pos, hint=suggest(name, known))
 
     def eval_Call(self, expr: ast.Call, scope: Scope) -> Any:
         args = [self.evaluate(a, scope) for a in expr.args]
         kwargs = [(k, self.value_of(k.value, scope)) for k in expr.kwargs]
         name = expr.func
-        if name in scope.values or (not scope.top and name in self.globals):
-            raise self.error(f"'{name}' is {describe(self.eval_Name(ast.Name(name, expr.pos), scope))}, "
-                             "not something to call", scope.module, expr.pos)
-        if name == "channels" and name not in self.blocks:
+        target = self.resolve(name, scope, expr.pos)
+        if target is not MISSING and not isinstance(target, Block):
+            raise self.error(f"'{name}' is {describe(target)}, not something to call", scope.module, expr.pos)
+        if name == "channels" and target is MISSING:
             return self.channels_of(args, kwargs, expr, scope)
-        if name in SPLITTERS and name not in self.blocks:
+        if name in SPLITTERS and target is MISSING:
             return self.splitter(name, args, kwargs, expr, scope)
         wants_tensor = any(isinstance(a, Tensor) for a in args)
         if name in BUILTINS and not (name in REGISTRY and wants_tensor):
             return self.call_builtin(name, args, kwargs, expr, scope)
         shares, kwargs = self.shared_weights(kwargs, scope)
-        if name in self.blocks:
+        if isinstance(target, Block):
             keywords = {}
             for k, v in kwargs:
                 if k.name in keywords:
@@ -112,13 +133,12 @@ class Evaluator:
                 if isinstance(a, Pipe):
                     raise self.error(f"block arguments are values or tensors; got {describe(a)} (name the "
                                      "chain's output first: `t = ...`, then pass `t`)", scope.module, expr.pos)
-            return Pipe([BlockStep(self.blocks[name], tuple(args), keywords, expr.pos, scope.module,
-                                   shares=shares)])
+            return Pipe([BlockStep(target, tuple(args), keywords, expr.pos, scope.module, shares=shares)])
         if name in REGISTRY:
             step = self.make_layer(name, args, kwargs, expr.pos, scope)
             step.shares = shares
             return Pipe([step])
-        known = list(self.blocks) + list(REGISTRY) + list(BUILTINS) + ["channels"]
+        known = scope.file.names() + list(REGISTRY) + list(BUILTINS) + ["channels"]
         raise self.error(f"unknown layer, block or function '{name}'", scope.module, expr.pos,
                          hint=suggest(name, known))
 

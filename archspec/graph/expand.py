@@ -32,7 +32,7 @@ from ..syntax import tree as ast
 from .evaluate import Evaluator
 from .layer_graph import Graph, Metadata, Node
 from .shapes import infer_shapes, shape_error
-from .values import Block, BlockStep, GroupStep, LayerStep, Pipe, Scope, SplitStep, Step, Tensor, describe
+from .values import Block, BlockStep, FileNames, GroupStep, LayerStep, Pipe, Scope, SplitStep, Step, Tensor, describe
 
 Output = Tensor | tuple[Tensor, ...]  # what applying a chain gives: a tensor, or chunk/split's pieces
 
@@ -56,12 +56,10 @@ class Expander(Evaluator):
         self.graph = graph
         self.loader = loader
         self.overrides = dict(overrides)
-        self.blocks: dict[str, Block] = {}
-        self.globals: dict[str, Any] = {}  # top-level values and params, visible in blocks
-        self.call_stack: list[str] = []
+        self.files: dict[str, FileNames] = {}  # by path: each file's own names (docs/language.md)
+        self.call_stack: list[Block] = []
         self.prefixes: set[str] = set()
-        self.imported: set[str] = set()
-        self.block_sizes: dict[str, int] = {}
+        self.block_sizes: dict[int, int] = {}  # by id(Block): the most layers one call has made
         # block instances by their output node: (block, first node, one past the last)
         self.instances: dict[int, tuple[str, int, int]] = {}
         self.too_small_at_reference = False
@@ -70,8 +68,7 @@ class Expander(Evaluator):
     # ---- program ------------------------------------------------------
     def run_main(self, module: ast.Module) -> None:
         self.graph.sources[module.path] = module.source
-        self.imported.add(module.path)
-        scope = Scope("", module, None, None, top=True)
+        scope = Scope("", module, self.new_file(module), None, None, top=True)
         meta: dict[str, Any] = {}
         for stmt in module.statements:
             self.run_located(stmt, scope, meta)
@@ -86,9 +83,19 @@ class Expander(Evaluator):
         except ValidationError as exc:
             raise ArchError(f"bad metadata: {exc.errors()[0]['msg']}", module.location(ast.Pos(1, 1))) from None
 
+    def new_file(self, module: ast.Module) -> FileNames:
+        names = FileNames(module)
+        self.files[module.path] = names
+        return names
+
+    def names_changed(self) -> None:
+        """A file gained a name or an import: what imports offer must be looked up again."""
+        for names in self.files.values():
+            names.changed()
+
     def run_library(self, module: ast.Module) -> None:
         self.graph.sources[module.path] = module.source
-        scope = Scope("", module, None, None, top=True)
+        scope = Scope("", module, self.new_file(module), None, None, top=True)
         for stmt in module.statements:
             if isinstance(stmt, (ast.BlockDef, ast.ImportDecl)) or (
                     isinstance(stmt, ast.Assign) and not self._is_chain(stmt.value, scope)):
@@ -124,19 +131,21 @@ class Expander(Evaluator):
             self.run_param(stmt, scope)
         elif isinstance(stmt, ast.ImportDecl):
             imported = self.loader.load_import(stmt.path, module, stmt.pos)
-            if imported.path not in self.imported:
-                self.imported.add(imported.path)
+            if imported.path not in self.files:
                 with self.loader.entered(imported):
                     self.run_library(imported)
+            scope.file.imports.append(self.files[imported.path])
+            self.names_changed()
         elif isinstance(stmt, ast.BlockDef):
-            if stmt.name in self.blocks:
-                other = self.blocks[stmt.name]
+            if stmt.name in scope.file.blocks:
+                other = scope.file.blocks[stmt.name]
                 where = other.module.location(other.definition.pos)
                 raise self.error(f"block '{stmt.name}' is already defined at {where}", module, stmt.pos)
             if stmt.name in REGISTRY:
                 raise self.error(f"'{stmt.name}' is a layer kind; give the block another name",
                                  module, stmt.pos)
-            self.blocks[stmt.name] = Block(stmt, module)
+            scope.file.blocks[stmt.name] = Block(stmt, module, scope.file)
+            self.names_changed()
         elif isinstance(stmt, ast.Assign):
             self.run_assign(stmt, scope)
         else:
@@ -215,7 +224,8 @@ class Expander(Evaluator):
         scope.values[name] = value
         scope.defined_at[name] = pos.line
         if scope.top and not isinstance(value, (Tensor, Pipe)):
-            self.globals[name] = value
+            scope.file.values[name] = value
+            self.names_changed()
 
     def run_assign(self, stmt: ast.Assign, scope: Scope) -> None:
         value = self.evaluate(stmt.value, scope)
@@ -275,7 +285,7 @@ class Expander(Evaluator):
         if isinstance(step, (LayerStep, SplitStep)):
             return 1
         if isinstance(step, BlockStep):
-            return self.block_sizes.get(step.block.name, 1)
+            return self.block_sizes.get(id(step.block), 1)
         return sum(self.expected_size(s) for s in step.steps)
 
     @staticmethod
@@ -309,7 +319,7 @@ class Expander(Evaluator):
             return Tensor(node)
         if isinstance(step, GroupStep):
             prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
-            inner = Scope(prefix, scope.module, scope.input, tensor, top=False)
+            inner = Scope(prefix, scope.module, scope.file, scope.input, tensor, top=False)
             names = self.step_names(step.steps, prefix, None)
             output: Output = tensor
             for position, (sub, sub_name) in enumerate(zip(step.steps, names)):
@@ -359,16 +369,17 @@ class Expander(Evaluator):
     def call_block(self, step: BlockStep, tensor: Tensor, name: str) -> Tensor:
         block = step.block
         definition = block.definition
-        if block.name in self.call_stack:
-            cycle = " -> ".join(self.call_stack[self.call_stack.index(block.name):] + [block.name])
+        if any(caller is block for caller in self.call_stack):
+            first = next(i for i, caller in enumerate(self.call_stack) if caller is block)
+            cycle = " -> ".join([caller.name for caller in self.call_stack[first:]] + [block.name])
             raise self.error(f"block '{block.name}' calls itself ({cycle}); blocks cannot recurse",
                              step.module, step.pos)
         if len(self.call_stack) >= MAX_CALL_DEPTH:
             raise self.error(f"blocks nested deeper than {MAX_CALL_DEPTH}", step.module, step.pos)
         prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
-        scope = Scope(prefix + ".", block.module, tensor, tensor)
+        scope = Scope(prefix + ".", block.module, block.home, tensor, tensor)
         self.bind_arguments(step, scope)
-        self.call_stack.append(block.name)
+        self.call_stack.append(block)
         before = len(self.graph.nodes)
         try:
             for stmt in definition.body:
@@ -376,7 +387,7 @@ class Expander(Evaluator):
         finally:
             self.call_stack.pop()
         made = len(self.graph.nodes) - before
-        self.block_sizes[block.name] = max(made, self.block_sizes.get(block.name, 0))
+        self.block_sizes[id(block)] = max(made, self.block_sizes.get(id(block), 0))
         assert scope.current is not None
         self.graph.aliases.setdefault(prefix, scope.current.node)
         self.instances[scope.current.node] = (block.name, before, len(self.graph.nodes))

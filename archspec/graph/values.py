@@ -19,16 +19,60 @@ class Tensor:
     node: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Block:
-    """A block definition and the file that wrote it."""
+    """A block definition and the file that wrote it; its body sees that
+    file's names (`home`), wherever it is called from."""
 
     definition: BlockDef
     module: Module
+    home: FileNames
 
     @property
     def name(self) -> str:
         return self.definition.name
+
+
+@dataclass(slots=True, eq=False)
+class FileNames:
+    """The names one spec file defines at its top level, and the files it imports.
+
+    A file sees its own values and blocks first; then those of the files it
+    imports (and that they import, and so on).  A name it does not define and
+    that two of those files define is ambiguous (docs/language.md, Imports)."""
+
+    module: Module
+    values: dict[str, Any] = field(default_factory=dict)  # values and params; not tensors
+    blocks: dict[str, Block] = field(default_factory=dict)
+    imports: list[FileNames] = field(default_factory=list)
+    _reachable: dict[str, list[tuple[FileNames, Any]]] | None = None
+
+    def changed(self) -> None:
+        """A binding or import was added somewhere: forget what imports offer."""
+        self._reachable = None
+
+    def offered(self, name: str) -> list[tuple[FileNames, Any]]:
+        """(file, value or Block) for each imported file that defines `name`."""
+        if self._reachable is None:
+            self._reachable = {}
+            seen = {id(self)}
+            queue = list(self.imports)
+            while queue:
+                other = queue.pop(0)
+                if id(other) in seen:
+                    continue
+                seen.add(id(other))
+                for table in (other.values, other.blocks):
+                    for key, value in table.items():
+                        self._reachable.setdefault(key, []).append((other, value))
+                queue.extend(other.imports)
+        return self._reachable.get(name, [])
+
+    def names(self) -> list[str]:
+        """Every name this file can see, for suggestions."""
+        self.offered("")
+        assert self._reachable is not None
+        return list(self.values) + list(self.blocks) + list(self._reachable)
 
 
 @dataclass(slots=True)
@@ -95,6 +139,7 @@ class Scope:
 
     prefix: str  # "" at top level, "res2.bottleneck1." inside a block instance
     module: Module
+    file: FileNames  # the names of the file whose statements run here
     input: Tensor | None
     current: Tensor | None
     values: dict[str, Any] = field(default_factory=dict)  # names: values and tensors
