@@ -165,6 +165,12 @@ def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
             raise _error(f"--set {item!r}: expected NAME=VALUE[,VALUE...]")
         names.append(name)
         choices.append([parse_literal(v.strip()) for v in text.split(",")])
+    from math import prod
+
+    from ..limits import MAX_POINTS
+
+    if prod(len(c) for c in choices) > MAX_POINTS:  # counted before the combinations are made
+        raise _error(f"--set gives {prod(len(c) for c in choices):,} combinations; at most {MAX_POINTS:,} are swept")
     return [dict(zip(names, combo)) for combo in itertools.product(*choices)]
 
 

@@ -29,6 +29,7 @@ from ..kinds.shape import IMAGE, SAME, TOKENS
 from ..kinds.site import Site
 from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS, MAX_SIDE
 from ..syntax import tree as ast
+from .estimate import LayerEstimate
 from .evaluate import Evaluator
 from .layer_graph import Graph, Metadata, Node
 from .shapes import infer_shapes, shape_error
@@ -62,6 +63,7 @@ class Expander(Evaluator):
         self.block_sizes: dict[int, int] = {}  # by id(Block): the most layers one call has made
         # block instances by their output node: (block, first node, one past the last)
         self.instances: dict[int, tuple[str, int, int]] = {}
+        self.estimate = LayerEstimate()  # layers a call makes at least, before it is made
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
 
@@ -280,12 +282,15 @@ class Expander(Evaluator):
         raise self.error(f"{made_by.how} makes {len(output)} tensors and a chain passes on one: name them and "
                          f"index the tuple (`halves = x > {made_by.how}(...)`, then `halves[0] > ...`)",
                          made_by.module, made_by.pos)
+
     def expected_size(self, step: Step) -> int:
-        """Layers a step is expected to make (blocks: their largest size so far)."""
+        """Layers a step is expected to make (blocks: their largest size so far,
+        or the least the call can make, read from its body before it runs)."""
         if isinstance(step, (LayerStep, SplitStep)):
             return 1
         if isinstance(step, BlockStep):
-            return self.block_sizes.get(id(step.block), 1)
+            least = self.estimate.call(step.block, step.args, step.kwargs)
+            return max(self.block_sizes.get(id(step.block), 1), least)
         return sum(self.expected_size(s) for s in step.steps)
 
     @staticmethod
