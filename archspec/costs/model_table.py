@@ -53,10 +53,14 @@ def is_model_spec(path: Path) -> bool:
     """A spec file that defines a model (not a library of blocks)."""
     if path.suffix != ".arch" or "lib" in path.parent.parts[-1:]:
         return False
-    try:
-        return _MODEL_LINE.search(path.read_text(encoding="utf-8", errors="replace")) is not None
-    except OSError:
+    from ..files import read_limited
+    from ..limits import MAX_FILE_BYTES
+
+    try:  # a bounded read of a regular file: a pipe or device named *.arch is no model
+        text = read_limited(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return False
+    return _MODEL_LINE.search(text) is not None
 
 
 def model_specs(paths: list[Path]) -> list[Path]:
