@@ -123,7 +123,7 @@ def test_the_shipped_parser_tables_match_the_grammar() -> None:
     from archspec.syntax import parser_tables
     from archspec.syntax.parser import grammar_digest
 
-    assert parser_tables.GRAMMAR_SHA256 == grammar_digest()
+    assert grammar_digest() == parser_tables.GRAMMAR_SHA256
 
 
 # ---------------------------------------------------------------- what imports may read
@@ -340,7 +340,7 @@ def test_bad_options_are_located_errors(tmp_path: Path, args: list[str], words: 
                                         capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "t.arch"
     spec.write_text("model t\nparam t = (1, 2)\ninput 3 x 8 x 8\nrelu\n")
-    code, out, err = cli([str(spec) if a == "SPEC" else a for a in args], capsys)
+    code, _, err = cli([str(spec) if a == "SPEC" else a for a in args], capsys)
     assert code == 2, err
     assert words in err and err.count("error:") == 1 and "internal error" not in err, err
     assert not (tmp_path / "x.garbage").exists()
