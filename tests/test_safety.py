@@ -73,6 +73,7 @@ def test_a_model_name_cannot_choose_where_report_writes(tmp_path: Path, name: st
     specs.mkdir()
     (tmp_path / "README.md").write_text("the project's own readme\n")
     (specs / "evil.arch").write_text(f"model {name}\ninput 3 x 8 x 8\nrelu\n")
+    Path("/tmp/archspec-owned.md").unlink(missing_ok=True)  # left by a version that wrote it
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     code, _, err = cli(["report", str(specs), "--out", str(tmp_path / "reports"), "--no-figures"], capsys)
     assert code == 2
