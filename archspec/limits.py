@@ -3,13 +3,15 @@ Each error that enforces one names it."""
 
 # reading
 MAX_FILE_BYTES = 2_000_000  # a spec file; no real network needs more text
+MAX_TOKENS = 100_000  # words, numbers and symbols of one file: 75x the zoo's largest (1,342); parsing
+#                       costs about 30 microseconds a token, so a file ends within seconds
 MAX_IMPORT_DEPTH = 32  # files importing files
-MAX_NESTING = 64  # parentheses: deeper is not a network, it is an attack
+MAX_NESTING = 64  # parentheses, prefix operators in a row, conditionals in else-branches
 
 # expanding
 MAX_LAYERS = 1_000_000  # no network anyone runs is larger
 MAX_CALL_DEPTH = 100  # nested block calls
-MAX_INT = 10**9  # a larger number in a layer's arguments is never a real network
+MAX_INT = 10**9  # a larger number in a layer's arguments, or a tensor's channel count, is never a real network
 MAX_ARITHMETIC = 10**30  # a larger intermediate value in a spec's arithmetic is a runaway
 
 # analysing

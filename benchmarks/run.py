@@ -5,8 +5,8 @@
 
 Measures the example command end to end against the interpreter's own
 start-up, the whole specs/ zoo at every report scale in one process, generated
-chains of 1k/10k/100k layers (time should grow linearly), and parse-only and
-analyse-only times for ResNet-50.
+chains of 1k/10k/100k layers (time should grow linearly), parse-only and
+analyse-only times for ResNet-50, and 2 MB hostile specs (docs/threat-model.md).
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ def chain_text(layers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+<<<<<<< HEAD
 def transformer_sweeps() -> list[tuple[str, str]]:
     """Sweeps of 1,000 sizes over networks with no per-axis side model (priced
     from the layers' shape rules on arrays), and a closed form fitted the same way."""
@@ -100,6 +101,44 @@ def transformer_sweeps() -> list[tuple[str, str]]:
     graph = load(folder / "swin_t.arch")
     seconds = timed(lambda: render_json(closed_form(graph), "swin_t"), 1)
     rows.append(("closed form swin_t (S = 224, every square class)", f"{seconds:.2f} s"))
+=======
+def repeated_chain_text(layers: int) -> str:
+    """The same network as `chain_text`, its units written as one repeat."""
+    return f"model chain\ninput 16 x 32 x 32\n(conv(16, 3, pad=1) > relu) x {layers // 2}\n"
+
+
+# 2 MB of one kind of content each (the size limit): the hostile-input cases of
+# docs/threat-model.md, which should end, refused or analysed, within seconds.
+HOSTILE = {
+    "blank lines": "\n",
+    "comment lines": "  # a comment\n",
+    "one chain, `relu > ` repeated": "relu > ",
+    "tiny statements, `x = (((1)))`": "x = (((1)))\n",
+    "a block defined again and again": "block b() {\n relu\n}\n",
+}
+QUICK_HOSTILE = ("blank lines", "tiny statements, `x = (((1)))`")
+
+
+def hostile(quick: bool) -> list[tuple[str, str]]:
+    """Wall time of `archspec analyze` on each 2 MB hostile spec."""
+    import tempfile
+
+    from archspec.limits import MAX_FILE_BYTES
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for what, unit in HOSTILE.items():
+            if quick and what not in QUICK_HOSTILE:
+                continue
+            spec = Path(folder) / "hostile.arch"
+            text = "input 3 x 8 x 8\n" + unit * (MAX_FILE_BYTES // len(unit.encode()))
+            spec.write_bytes(text.encode()[:MAX_FILE_BYTES])
+            start = time.perf_counter()
+            run = subprocess.run([sys.executable, "-m", "archspec.cli", "analyze", str(spec), "--format", "csv"],
+                                 cwd=ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            rows.append((f"2 MB of {what}", f"{seconds:.1f} s (exit {run.returncode})"))
+>>>>>>> 41d316c (A file is limited to 100,000 tokens, counted by the lexer as they come, so any 2 MB spec ends within seconds; fuzzing of hostile projects (imports, file kinds, options) and of 2 MB specs of any content; benchmark of 2 MB hostile specs; threat model, README Safety section, import scoping in the language reference)
     return rows
 
 
@@ -138,12 +177,15 @@ def main() -> None:
     rows += transformer_sweeps()
 
     for n in (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000):
-        chain = chain_text(n)
+        # past 10,000 layers a file written out passes the token limit: the chain is a repeat
+        chain = chain_text(n) if n <= 10_000 else repeated_chain_text(n)
         load_time = timed(lambda chain=chain: loads(chain), 1)
         big = loads(chain)
         analyse_time = timed(lambda big=big: analyze(big), 1)
         rows.append((f"generated chain of {n:,} layers: load + analyse",
                      f"{load_time:.2f} s + {analyse_time:.2f} s = {load_time + analyse_time:.2f} s"))
+
+    rows += hostile(args.quick)
 
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                f"Python {platform.python_version()}, {platform.system()} {platform.release()}")

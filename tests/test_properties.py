@@ -247,7 +247,7 @@ def test_hostile_projects_end_in_exit_0_or_2(capsys: object, data: st.DataObject
 # Each of these, repeated to 2 MB, is read, refused or analysed, and the run ends.
 TWO_MB_UNITS = ["\n", "  # a comment\n", " \t \n", "relu > ", "x = (((1)))\n", '"' + "s" * 1000 + '"\n', "-",
                 "1 + ", "(", "9" * 70, "block b() {\n relu\n}\n", "a" * 999 + "\n", "input 3 x 8 x 8\n",
-                "\n> relu", "x", "é", "?", "{"]
+                "\n> relu", "x", "é", "?", "{", "x\n", "relu\n", "\\\n"]
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

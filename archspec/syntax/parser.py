@@ -24,7 +24,7 @@ from lark.lexer import TerminalDef
 
 from ..errors import ArchError, Location
 from ..gc_pause import gc_paused
-from ..limits import MAX_NESTING
+from ..limits import MAX_NESTING, MAX_TOKENS
 from .tree import LiteralError, Module, Statement, ToSyntax
 
 _GRAMMAR_FILE = "arch.lark"
@@ -74,7 +74,10 @@ class LineContinuation:
         previous: Token | None = None
         prefixes = 0
         conditionals = [0]  # per open parenthesis: `?`s whose else-branch is still open
-        for token in stream:
+        for count, token in enumerate(stream):
+            if count >= MAX_TOKENS:  # counted as they come: the rest of the file is never lexed
+                raise _NestingError(token, f"the file has more than {MAX_TOKENS:,} tokens; spec files are "
+                                           "limited to that (write repeated parts as blocks and repeats)")
             kind = token.type
             if kind == "_NL":
                 if depth == 0 and (previous is None or previous.type not in self._JOINERS):
@@ -107,6 +110,8 @@ class LineContinuation:
 
 
 class _NestingError(Exception):
+    """A limit the post-lexer enforces, at the token that passes it."""
+
     def __init__(self, token: Token, message: str) -> None:
         super().__init__(message)
         self.token = token
