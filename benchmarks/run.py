@@ -77,7 +77,6 @@ def chain_text(layers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-<<<<<<< HEAD
 def transformer_sweeps() -> list[tuple[str, str]]:
     """Sweeps of 1,000 sizes over networks with no per-axis side model (priced
     from the layers' shape rules on arrays), and a closed form fitted the same way."""
@@ -101,7 +100,9 @@ def transformer_sweeps() -> list[tuple[str, str]]:
     graph = load(folder / "swin_t.arch")
     seconds = timed(lambda: render_json(closed_form(graph), "swin_t"), 1)
     rows.append(("closed form swin_t (S = 224, every square class)", f"{seconds:.2f} s"))
-=======
+    return rows
+
+
 def repeated_chain_text(layers: int) -> str:
     """The same network as `chain_text`, its units written as one repeat."""
     return f"model chain\ninput 16 x 32 x 32\n(conv(16, 3, pad=1) > relu) x {layers // 2}\n"
@@ -138,7 +139,6 @@ def hostile(quick: bool) -> list[tuple[str, str]]:
                                  cwd=ROOT, capture_output=True, text=True)
             seconds = time.perf_counter() - start
             rows.append((f"2 MB of {what}", f"{seconds:.1f} s (exit {run.returncode})"))
->>>>>>> 41d316c (A file is limited to 100,000 tokens, counted by the lexer as they come, so any 2 MB spec ends within seconds; fuzzing of hostile projects (imports, file kinds, options) and of 2 MB specs of any content; benchmark of 2 MB hostile specs; threat model, README Safety section, import scoping in the language reference)
     return rows
 
 
