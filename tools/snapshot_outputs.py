@@ -25,6 +25,15 @@ def spec_paths() -> list[Path]:
     return [p for p in found if "lib" not in p.parent.parts[-1:]]
 
 
+def label(spec: Path) -> str:
+    """The file-name stem of a spec's outputs: its stem, prefixed with its
+    folder below specs/ (`modern.resnet50`), so that specs of one name in two
+    folders (specs/resnet50.arch, specs/modern/resnet50.arch) do not overwrite
+    each other's outputs."""
+    folder = spec.parent.relative_to(ROOT / "specs")
+    return spec.stem if folder == Path(".") else f"{'.'.join(folder.parts)}.{spec.stem}"
+
+
 def commands(spec: Path) -> dict[str, list[str]]:
     s = str(spec.relative_to(ROOT))
     runs = {
@@ -64,8 +73,8 @@ def run_spec(spec: Path, out: Path) -> str:
             text += f"\n--- exit {result.exit_code}\n{result.stderr}"
             if result.exception and not isinstance(result.exception, SystemExit):
                 text += f"\n--- exception {type(result.exception).__name__}: {result.exception}"
-        (out / f"{spec.stem}.{name}").write_text(text, encoding="utf-8")
-    return spec.stem
+        (out / f"{label(spec)}.{name}").write_text(text, encoding="utf-8")
+    return label(spec)
 
 
 def run_global(out: Path) -> None:
@@ -99,7 +108,7 @@ def main() -> None:
     specs = spec_paths()
     if args.only:
         wanted = set(args.only.split(","))
-        specs = [p for p in specs if p.stem in wanted]
+        specs = [p for p in specs if p.stem in wanted or label(p) in wanted]
     with ProcessPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(run_spec, p, args.out) for p in specs]
         futures.append(pool.submit(run_global, args.out))
