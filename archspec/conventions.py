@@ -36,6 +36,12 @@ class Convention:
     source: str  # where the rules were read
     counts_buffers: bool  # its parameter count includes BN running statistics
     macs_multiple: int | None = None  # defined as this multiple of the MACs; None: each kind says
+    # a tool whose count of an op depends on how the PyTorch model's code writes
+    # it (a module, a torch.nn.functional call, a tensor method): a kind may
+    # price it by the layer's `form` (kinds/forms.py).  burden counts the
+    # reference's layers; macs and flops (FlopCounterMode) only convolutions and
+    # matrix products, which no form changes.
+    form_dependent: bool = False
 
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
@@ -55,21 +61,22 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
                "adaptive_avg_pool2d 1 per input element; bilinear upsampling 4 per output; "
                "ReLU, max/avg_pool2d, add, mul, softmax, cat: ignored or unsupported (0)", "MACs",
                "facebookresearch/fvcore fvcore/nn/flop_count.py, jit_handles.py, jit_analysis.py",
-               counts_buffers=False),
+               counts_buffers=False, form_dependent=True),
     Convention("ptflops", "ptflops, pytorch backend (MACs): conv and linear with bias; BN 2 per element; "
                "ReLU and every pooling counted twice (the module hook and the patched "
                "torch.nn.functional call inside its forward); softmax 1 per element; "
                "`+`, `*`, cat, sigmoid uncounted", "MACs",
-               "sovrasov/flops-counter.pytorch ptflops/pytorch_ops.py, pytorch_engine.py", counts_buffers=False),
+               "sovrasov/flops-counter.pytorch ptflops/pytorch_ops.py, pytorch_engine.py", counts_buffers=False,
+               form_dependent=True),
     Convention("thop", "thop profile (MACs): conv and linear without bias; BN 4 per element "
                "(2 without affine); ReLU and max pooling 0; avg pooling 1 per output, "
                "adaptive avg pooling (window area + 1) per output; softmax 3C - 1 per position", "MACs",
                "Lyken17/pytorch-OpCounter thop/profile.py, thop/vision/basic_hooks.py, calc_func.py",
-               counts_buffers=False),
+               counts_buffers=False, form_dependent=True),
     Convention("calflops", "calflops calculate_flops (FLOPs, a multiply-add is 2): conv 2 x MACs + bias, "
                "linear 2 x MACs without bias; eval BN 2 per element; ReLU, softmax and every "
                "pooling 1 per element (of its input for pools); `+`, `*`, cat uncounted", "FLOPs",
-               "MrYxJ/calculate-flops.pytorch calflops/pytorch_ops.py", counts_buffers=False),
+               "MrYxJ/calculate-flops.pytorch calflops/pytorch_ops.py", counts_buffers=False, form_dependent=True),
 )}
 
 # The conventions each layer kind states a formula for.

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from pydantic import ValidationError
 from reference import arithmetic
 
 from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds import REGISTRY, Layer
-from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError
+from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError, Storage
 from archspec.kinds.formula import ZERO, Formula
 from archspec.kinds.shape import SAME
 from archspec.kinds.site import Site
@@ -78,11 +79,31 @@ def test_every_fact_of_every_kind(kind: str) -> None:
     # memory and roofline: a view moves and computes nothing, anything else moves its output
     assert cls.feature_arrays >= 1
     assert arithmetic(layer.intermediates.substituted(site)) == layer.intermediates(site) >= 0
-    if layer.storage.inference == "view":
+    assert isinstance(layer.storage_of(), Storage)
+    if layer.storage_of().inference == "view":
         assert layer.traffic(site) == 0 and layer.work(site) == 0
     else:
         assert layer.traffic(site) >= site.out
     assert layer.work(site) >= 0
+
+
+def default_layer(cls: type[Layer]) -> Layer:
+    """The kind with its default arguments: only the example's required arguments (a
+    kind whose own check needs more, pad, keeps the example's)."""
+    required = {k: v for k, v in cls.example.args.items() if cls.model_fields[k].is_required()}
+    try:
+        return cls(**required)
+    except ValidationError:
+        return cls(**cls.example.args)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_kinds_storage_is_its_storage_with_default_arguments(kind: str) -> None:
+    """`storage` (the class fact, which the reference's feature memory follows) is what
+    `storage_of()` gives a layer with default arguments: an argument only ever moves a
+    layer away from its kind's storage (relu(inplace=false), add(inplace=true))."""
+    cls = REGISTRY[kind]
+    assert default_layer(cls).storage_of() == cls.storage
 
 
 def test_every_kind_has_its_documentation_row() -> None:

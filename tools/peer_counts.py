@@ -2,6 +2,7 @@
 archspec's peer profiles where the recorded tool outputs have no case.
 
     python tools/peer_counts.py            # every tool, a table (needs torch and the tools)
+    python tools/peer_counts.py relu       # the cases whose name contains "relu"
 
 Not part of the package or the test suite (torch is never a dependency):
 run it in an environment with torch, torchvision, fvcore, ptflops, thop and
@@ -27,8 +28,38 @@ TOOLS = ("fvcore", "ptflops", "thop", "calflops", "flopcounter")
 def cases() -> dict[str, tuple[object, tuple[int, ...]]]:
     """name -> (module, input shape)."""
     from torch import nn
+    from torch.nn import functional as F
+
+    class Call(nn.Module):
+        """A forward that calls a function, as a model's own forward does
+        (torchvision's BasicConv2d calls F.relu): `F.relu` is looked up when
+        it runs, so a tool's patch of torch.nn.functional is what it calls."""
+
+        def __init__(self, function: object) -> None:
+            super().__init__()
+            self.function = function
+
+        def forward(self, x: object) -> object:
+            return self.function(x)  # type: ignore[operator]
 
     return {
+        # forms (archspec/kinds/forms.py): one op as a module, a function and a tensor method
+        "nn.ReLU(inplace)": (nn.ReLU(inplace=True), (1, 8, 5, 7)),
+        "F.relu(inplace)": (Call(lambda x: F.relu(x, inplace=True)), (1, 8, 5, 7)),
+        "nn.ReLU6(inplace)": (nn.ReLU6(inplace=True), (1, 8, 5, 7)),
+        "F.relu6": (Call(lambda x: F.relu6(x)), (1, 8, 5, 7)),
+        "nn.MaxPool2d(3, 2)": (nn.MaxPool2d(3, 2), (1, 8, 9, 11)),
+        "F.max_pool2d(3, 2)": (Call(lambda x: F.max_pool2d(x, kernel_size=3, stride=2)), (1, 8, 9, 11)),
+        "nn.AvgPool2d(3, 1, 1)": (nn.AvgPool2d(3, 1, 1), (1, 8, 5, 7)),
+        "F.avg_pool2d(3, 1, 1)": (Call(lambda x: F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)),
+                                  (1, 8, 5, 7)),
+        "nn.AdaptiveAvgPool2d(1)": (nn.AdaptiveAvgPool2d(1), (1, 8, 5, 7)),
+        "F.adaptive_avg_pool2d(1)": (Call(lambda x: F.adaptive_avg_pool2d(x, (1, 1))), (1, 8, 5, 7)),
+        "x.mean([2, 3])": (Call(lambda x: x.mean([2, 3])), (1, 8, 5, 7)),
+        "nn.AdaptiveAvgPool2d(2) on 5x7": (nn.AdaptiveAvgPool2d(2), (1, 8, 5, 7)),
+        "F.adaptive_avg_pool2d(2) on 5x7": (Call(lambda x: F.adaptive_avg_pool2d(x, 2)), (1, 8, 5, 7)),
+        # other cases
+
         "Upsample(scale=1.5, bilinear)": (nn.Upsample(scale_factor=1.5, mode="bilinear"), (1, 8, 5, 7)),
         "Upsample(scale=(1.5, 2.5), nearest)": (nn.Upsample(scale_factor=(1.5, 2.5), mode="nearest"), (1, 8, 5, 7)),
         "Upsample(scale=0.5, nearest)": (nn.Upsample(scale_factor=0.5, mode="nearest"), (1, 8, 6, 8)),
@@ -110,13 +141,14 @@ def run_one(tool: str, name: str) -> object:
 
 
 def main() -> None:
-    if len(sys.argv) == 3:
-        json.dump(run_one(sys.argv[1], sys.argv[2]), sys.stdout)
+    if len(sys.argv) == 4 and sys.argv[1] == "--run":
+        json.dump(run_one(sys.argv[2], sys.argv[3]), sys.stdout)
         return
+    only = sys.argv[1] if len(sys.argv) == 2 else ""  # a part of the case names to run
     print("| case | " + " | ".join(TOOLS) + " |")
     print("|---|" + "---|" * len(TOOLS))
-    for name in cases():
-        cells = [json.loads(subprocess.run([sys.executable, __file__, tool, name], check=True,
+    for name in (n for n in cases() if only in n):
+        cells = [json.loads(subprocess.run([sys.executable, __file__, "--run", tool, name], check=True,
                                            capture_output=True, text=True).stdout) for tool in TOOLS]
         print(f"| {name} | " + " | ".join(str(cell) for cell in cells) + " |")
 

@@ -197,7 +197,9 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         flops *= batch
         macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
-        # its input only when no other layer reads that input
+        # its input only when no other layer reads that input.  The reference's
+        # accounting follows the kind's storage, not a PyTorch argument
+        # (inplace=) that changes where a framework puts the output (peak memory).
         in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
         kept = 0 if in_place else layer.feature_arrays
         feature = (kept * prod(out) + inside) * width * batch

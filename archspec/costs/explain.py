@@ -140,6 +140,6 @@ def explain_layer(cost: LayerCost, rules: Convention, batch: int, width: int) ->
         batch_text = f" × batch {batch}" if batch > 1 else ""
         lines.append(("features", (f"{elements} × {width} B{batch_text} = "
                       f"{number(cost.feature_bytes)} B")))
-    elif layer.inplace:
+    elif layer.storage.inference == "in place":  # the reference's accounting: the kind's storage
         lines.append(("features", "0 B (in place: it overwrites its input)"))
     return LayerExplanation(cost, inputs, lines, formula_value)

@@ -8,10 +8,13 @@ The model here (docs/memory.md):
 * layers run in the spec's execution order (the order of `Analysis.layers`);
 * a layer's output is allocated when it runs; its inputs are still held while
   it runs and are freed after it, if it was their last consumer;
-* an in-place layer (ReLU) writes over its input's buffer when no later layer
-  still needs that buffer; otherwise it allocates, as a framework would have to;
+* an in-place layer (ReLU, `add(inplace=true)`: `out += identity`) writes
+  over its first input's buffer when no later layer still needs that buffer;
+  otherwise it allocates, as a framework would have to;
 * a view (reshape, flatten, and dropout -- the identity at inference) shares
-  its input's buffer; each kind says which it is (`Layer.storage`);
+  its input's buffer; each layer says which it is (`Layer.storage_of()`: its
+  kind's storage, or as its arguments make it -- `relu(inplace=false)`
+  allocates, `droppath(p=0)` is a view in training too);
 * a tensor no layer consumes is a result of the network and stays live to
   the end;
 * the tensors a layer makes inside itself (an attention's score matrix,
@@ -88,7 +91,9 @@ def liveness(analysis: Analysis, training: bool = False, pinned: frozenset[str] 
                 new_buffer(source, 0)
         nbytes = prod(layer.output_shape) * width
         first = layer.inputs[0] if layer.inputs else None
-        storage = layer.layer.storage.training if training else layer.layer.storage.inference
+        # this layer's storage, its arguments considered (relu(inplace=false), add(inplace=true))
+        placed = layer.layer.storage_of()
+        storage = placed.training if training else placed.inference
         shared = None
         if first is not None and (storage == "view" or (
                 storage == "in place" and not needed_after(buffer_of[first], i))):

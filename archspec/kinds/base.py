@@ -18,9 +18,15 @@ shape        `output_shape(inputs)` on ints or, in a sweep, on arrays; `layout`
 parameters   `learnable()` and `buffers()`: named arrays, each a Formula
 cost         `macs` (multiply-accumulates: the `macs` convention, and 2x that
              the `flops` convention); `flops`: one Formula per other
-             convention (conventions.py)
+             convention (conventions.py); a peer tool's count that depends
+             on how the PyTorch model writes the op is a `ByForm`, priced by
+             the layer's `form` argument (forms.py)
 training     `backward`: what the backward pass keeps and costs
-memory       `storage` (new buffer, in place or a view: peak memory);
+memory       `storage` (new buffer, in place or a view) with its default
+             arguments, which the reference's feature memory follows;
+             `storage_of()`, where a kind's storage depends on its arguments
+             (`relu(inplace=false)`, `add(inplace=true)`, `droppath(p=0)`):
+             this layer's, for peak and training memory;
              `feature_arrays` (how many output-sized arrays the reference's
              feature memory counts); `intermediates` (elements of the
              tensors it makes inside itself, an attention's score matrix:
@@ -34,11 +40,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
 
 from ..conventions import CONVENTIONS, PRICED_BY_KIND
+from .forms import by_form_in
 from .formula import ZERO, Formula
 from .shape import IMAGE, SAME, TOKENS, Shape
 from .site import Site
@@ -135,7 +142,7 @@ DECLARED = {
     "macs": "its multiply-accumulates (a Formula; ZERO if it has none)",
     "flops": f"its FLOPs under each of {', '.join(PRICED_BY_KIND)} (a dict of Formulas)",
     "backward": "its backward pass (a Backward)",
-    "storage": "where its output lives: NEW, IN_PLACE, VIEW or a Storage",
+    "storage": "where its output lives with its default arguments: NEW, IN_PLACE, VIEW or a Storage",
     "feature_arrays": "how many output-sized arrays the reference's feature memory counts (an int)",
     "intermediates": "elements of the tensors it makes inside itself besides its output (a Formula; ZERO if none)",
     "layout": "what its output is: SAME as its first input, an IMAGE or TOKENS",
@@ -232,9 +239,12 @@ class Layer(BaseModel):
         restores the image it is given as a reference, whatever its windows."""
         return tuple(range(count))
 
-    @property
-    def inplace(self) -> bool:
-        return self.storage.inference == "in place"
+    def storage_of(self) -> Storage:
+        """Where this layer's output lives, its arguments considered (peak and
+        training memory).  The kind's `storage` unless the kind says otherwise:
+        a kind whose storage depends on an argument overrides this, and its
+        `storage` is then what this returns with the default arguments."""
+        return self.storage
 
 
 def check_kind(cls: type[Layer]) -> None:
@@ -267,3 +277,36 @@ def check_kind(cls: type[Layer]) -> None:
         raise KindError(f"layer kind '{name}': layout must be SAME, IMAGE or TOKENS, not {cls.layout!r}")
     if cls.feature_arrays < 0:
         raise KindError(f"layer kind '{name}': feature_arrays must be 0 or more")
+    check_forms(cls, name)
+
+
+def forms_of(cls: type[Layer]) -> tuple[str, ...]:
+    """The values a kind's `form` argument takes (a Literal), or () without one."""
+    field = cls.model_fields.get("form")
+    if field is None:
+        return ()
+    if get_origin(field.annotation) is not Literal:
+        raise KindError(f"layer kind '{cls.kind}': its form must be a Literal of the forms it is written in")
+    return tuple(str(value) for value in get_args(field.annotation))
+
+
+def check_forms(cls: type[Layer], name: str) -> None:
+    """A count that depends on how the PyTorch model writes the op (a ByForm)
+    belongs to a peer convention that reads the model's code, names every
+    form the kind's `form` argument takes, and no other; a `form` argument
+    that no count depends on says nothing, and is refused too."""
+    forms = forms_of(cls)
+    priced_by_form = False
+    for convention, formula in {**cls.flops, "macs": cls.macs}.items():
+        for by_form in by_form_in(formula):
+            if convention == "macs" or not CONVENTIONS[convention].form_dependent:
+                raise KindError(f"layer kind '{name}': its {convention} count depends on the form, "
+                                f"which only a peer tool's count may")
+            if not forms:
+                raise KindError(f"layer kind '{name}' prices {convention} by form but has no form argument")
+            if set(by_form.forms()) != set(forms):
+                raise KindError(f"layer kind '{name}': its {convention} count names the forms "
+                                f"{', '.join(by_form.forms())}, its form argument takes {', '.join(forms)}")
+            priced_by_form = True
+    if forms and not priced_by_form:
+        raise KindError(f"layer kind '{name}' has a form argument but no count depends on it")

@@ -318,6 +318,9 @@ class Choice(Formula):
     def notes(self, site: Site) -> list[str]:
         return self.branch(site).notes(site)
 
+    def parts(self) -> tuple[Formula, ...]:
+        return self.then, self.otherwise
+
 
 class Cases(Formula):
     """One of several formulas, chosen by a property of the site (`key`): an

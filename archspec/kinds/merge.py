@@ -5,7 +5,7 @@ No peer tool prices these as a PyTorch model writes them (`out += identity`,
 
 from __future__ import annotations
 
-from .base import NEW, Arity, Backward, Example, Layer, per_convention
+from .base import IN_PLACE, NEW, Arity, Backward, Example, Layer, Storage, per_convention
 from .families import NoParameters
 from .formula import ZERO, Uncounted
 from .shape import SAME, Shape, ShapeError, require_same, show
@@ -78,16 +78,25 @@ class _Elementwise(NoParameters, Layer):
 
 
 class Add(_Elementwise):
-    """Element-wise sum of two or more tensors of one shape (residual add)."""
+    """Element-wise sum of two or more tensors of one shape (residual add).
+    A new tensor, as MatConvNet's vl_nnsum and PyTorch's `x + y` make it;
+    `inplace=true` is torchvision's `out += identity` (ResNet, ConvNeXt,
+    EfficientNet, MobileNetV3): the sum is written over its first input when
+    nothing later reads it, as relu is.  No tool counts either."""
 
     kind = "add"
-    summary = "element-wise sum of equal shapes"
+    summary = "element-wise sum of equal shapes (inplace=true: over its first input, `out += x`)"
     arity = Arity(2, None)
     example = Example(((4, 3, 5), (4, 3, 5)))
     flops = per_convention(burden=OUT, fvcore=SUM_UNSEEN, ptflops=SUM_UNSEEN, thop=SUM_UNSEEN,
              calflops=SUM_UNSEEN)
     backward = Backward(input_grad=ZERO, weight_grad=ZERO)  # the gradient passes through unchanged
     work = OUT
+
+    inplace: bool = False
+
+    def storage_of(self) -> Storage:
+        return IN_PLACE if self.inplace else NEW
 
 
 class Max(_Elementwise):

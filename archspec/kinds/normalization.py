@@ -14,6 +14,7 @@ from typing import Literal
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import KeepsShape
 from .fields import Positive
+from .forms import ByForm
 from .formula import ZERO, Choice, Formula, Term, Test, Uncounted
 from .shape import Shape, ShapeError
 from .terms import AREA_IN, C_IN, INP, INPUTS, OUT, C, H, W
@@ -111,7 +112,6 @@ class LocalResponseNorm(KeepsShape, Layer):
 HAS_BIAS = Test("a bias", lambda s: s.layer.bias, "no bias")
 POSITIONS = Term("positions", lambda s: s.output[1] * s.output[2], lambda s: f"{s.output[1]}·{s.output[2]}",
                  "positions normalised separately, H·W (tokens: N)")
-TORCHVISION_2D = Test("form=layernorm2d", lambda s: s.layer.form == "layernorm2d", "form=layernorm")
 # torchvision's LayerNorm2d subclasses nn.LayerNorm; the hook tools look modules up by exact type
 SUBCLASS_UNSEEN = "torchvision's LayerNorm2d is a subclass of nn.LayerNorm, and hooks are looked up by exact type"
 # How BN's backward reads for the normalisations that are not folded: with
@@ -144,9 +144,9 @@ class LayerNorm(KeepsShape, Layer):
         burden=NORMALISE_ACROSS_CHANNELS,  # not foldable: priced like the reference's LRN and L2
         fvcore=Choice(AFFINE, 5 * INP, 4 * INP),  # norm_flop_counter(2): 5 per element with a weight
         # bn_flops_counter_hook: doubled only for an `affine` attribute, which nn.LayerNorm lacks
-        ptflops=Choice(TORCHVISION_2D, Uncounted(SUBCLASS_UNSEEN), INP),
+        ptflops=ByForm(layernorm=INP, layernorm2d=Uncounted(SUBCLASS_UNSEEN)),
         # count_normalization: calculate_norm 2 per element, doubled for elementwise_affine
-        thop=Choice(TORCHVISION_2D, Uncounted(SUBCLASS_UNSEEN), Choice(AFFINE, 4 * INP, 2 * INP)),
+        thop=ByForm(layernorm=Choice(AFFINE, 4 * INP, 2 * INP), layernorm2d=Uncounted(SUBCLASS_UNSEEN)),
         calflops=Choice(AFFINE, 5 * INP, 4 * INP),  # _layer_norm_flops_compute (LayerNorm2d calls it too)
     )
     # it keeps its input and each position's mean and inverse std

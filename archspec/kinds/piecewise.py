@@ -9,8 +9,11 @@ prices the PyTorch module torchvision uses, as that tool counts it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from .base import IN_PLACE, NEW, ONE, Backward, Example, Layer, per_convention
 from .families import KeepsShape, NoParameters
+from .forms import ByForm
 from .formula import ZERO, Const, Formula, Uncounted
 from .terms import INP, INPUTS, OUT, C
 
@@ -18,7 +21,9 @@ from .terms import INP, INPUTS, OUT, C
 class ReLU6(KeepsShape, NoParameters, Layer):
     """min(max(x, 0), 6), as nn.ReLU6(inplace=True) in torchvision's MobileNetV2.
     nn.ReLU6 is a Hardtanh: its forward calls F.hardtanh, not F.relu6, so the
-    tools that patch functionals do not see it."""
+    tools that patch functionals do not see it -- but they do see a model
+    that calls F.relu6 itself, `form="functional"` (no torchvision
+    classification model does)."""
 
     kind = "relu6"
     summary = "ReLU capped at 6 (nn.ReLU6), in place"
@@ -32,15 +37,31 @@ class ReLU6(KeepsShape, NoParameters, Layer):
     macs = ZERO
     flops = per_convention(
         burden=2 * OUT,  # as ReLU: a comparison and a multiply
-        fvcore=Uncounted("aten::hardtanh_ has no handle"),
-        ptflops=OUT,  # relu_flops_counter_hook only: the F.hardtanh its forward calls is not patched
-        thop=Uncounted("thop prices nn.ReLU6 with zero_ops"),
-        calflops=Uncounted("nn.ReLU6 calls F.hardtanh, which calflops does not patch"),
+        fvcore=ByForm(
+            module=Uncounted("aten::hardtanh_ has no handle"),
+            functional=Uncounted("aten::relu6 has no handle"),
+        ),
+        ptflops=ByForm(
+            # ptflops/pytorch_ops.py relu_flops_counter_hook only: the F.hardtanh its forward calls is
+            # not in FUNCTIONAL_MAPPING
+            module=OUT,
+            functional=OUT,  # FUNCTIONAL_MAPPING[F.relu6]: _numel_functional_flops_hook, no hook
+        ),
+        thop=ByForm(
+            module=Uncounted("thop prices nn.ReLU6 with zero_ops"),  # thop/profile.py register_hooks
+            functional=Uncounted("F.relu6 is not a module, and thop only hooks modules"),
+        ),
+        calflops=ByForm(
+            module=Uncounted("nn.ReLU6 calls F.hardtanh, which calflops does not patch"),
+            functional=OUT,  # calflops/pytorch_ops.py _relu6_flops_compute on the patched F.relu6
+        ),
     )
     # autograd keeps the input (a copy, as the in-place op overwrites it): dy where 0 < x < 6
     backward = Backward(keeps_inputs=True, input_grad=OUT, weight_grad=ZERO)
     work = 2 * OUT
     traffic = INPUTS + OUT
+
+    form: Literal["module", "functional"] = "module"
 
 
 class HardSigmoid(KeepsShape, NoParameters, Layer):

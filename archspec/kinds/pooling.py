@@ -3,11 +3,14 @@ PyTorch's adaptive pooling."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import model_validator
 
 from .base import NEW, ONE, Backward, Example, Layer, per_convention
 from .families import NoParameters, collapse_line
 from .fields import Pad, Positive, Size
+from .forms import ByForm
 from .formula import ZERO, Choice, Term, Test, Uncounted
 from .shape import IMAGE, SAME, Shape, ShapeError, Window, padding, pair, show
 from .terms import AREA_IN, INP, INPUTS, OUT, C
@@ -26,9 +29,23 @@ BURDEN_POOL = 2 * OUT * STRIDE_AREA
 ADAPTIVE_AVG_THOP = (AREA_IN + 1) * OUT  # count_adap_avgpool: a sum over the window and a division
 
 
+# thop hooks modules only (thop/profile.py register_hooks): a call it never sees
+def _not_a_module(function: str) -> Uncounted:
+    return Uncounted(f"{function} is not a module, and thop only hooks modules")
+
+
+# Tensor methods no tool patches (ptflops/pytorch_ops.py TENSOR_OPS_MAPPING,
+# calflops/pytorch_ops.py _patch_tensor_methods) and fvcore has no handle for.
+MEAN_UNSEEN_FVCORE = Uncounted("aten::mean has no handle")
+MEAN_UNSEEN = Uncounted("x.mean([2, 3]) is a tensor method no tool patches")
+
+
 class WindowPool(NoParameters, Layer):
     """Sliding-window pooling.  `stride` defaults to the kernel (PyTorch's
-    default); `ceil` selects ceil-mode rounding (Caffe, PyTorch ceil_mode)."""
+    default); `ceil` selects ceil-mode rounding (Caffe, PyTorch ceil_mode).
+    `form` is how the PyTorch model calls it: the module (nn.MaxPool2d,
+    nn.AvgPool2d) or `"functional"`, F.max_pool2d / F.avg_pool2d
+    (Inception-v3's modules), which ptflops counts once and thop not at all."""
 
     positional = ("kernel",)
     arity = ONE
@@ -45,6 +62,7 @@ class WindowPool(NoParameters, Layer):
     stride: Size | None = None
     pad: Pad = 0
     ceil: bool = False
+    form: Literal["module", "functional"] = "module"
 
     def strides(self) -> tuple[int, int]:
         return pair(self.kernel if self.stride is None else self.stride, "stride")
@@ -99,10 +117,19 @@ class MaxPool(WindowPool):
     example = Example(((4, 9, 8),), {"kernel": 3, "stride": 2, "ceil": True, "dilation": 2})
     flops = per_convention(
         burden=BURDEN_POOL,
-        fvcore=Uncounted("aten::max_pool2d is one of fvcore's ignored ops"),
-        ptflops=2 * INP,  # pool_flops_counter_hook + the patched F.max_pool2d: input elements
-        thop=Uncounted("thop prices nn.MaxPool2d with zero_ops"),
-        calflops=INP,  # _pool_flops_compute: input elements
+        # not in fvcore/nn/jit_analysis.py _IGNORED_OPS either: reported as unsupported
+        fvcore=Uncounted("aten::max_pool2d has no handle"),
+        ptflops=ByForm(
+            # ptflops/pytorch_ops.py pool_flops_counter_hook (input numel) + the patched
+            # F.max_pool2d its forward calls (_numel_functional_flops_hook, input numel)
+            module=2 * INP,
+            functional=INP,  # the patched F.max_pool2d alone
+        ),
+        thop=ByForm(
+            module=Uncounted("thop prices nn.MaxPool2d with zero_ops"),  # thop/profile.py register_hooks
+            functional=_not_a_module("F.max_pool2d"),
+        ),
+        calflops=INP,  # calflops/pytorch_ops.py _pool_flops_compute on the patched F.max_pool2d: input elements
     )
     # PyTorch keeps the argmax indices as int64; each output gradient goes to one input
     backward = Backward(keeps_inputs=True, saved_bytes=8 * OUT, input_grad=OUT, weight_grad=ZERO)
@@ -119,18 +146,30 @@ class AvgPool(WindowPool):
     example = Example(((4, 9, 8),), {"kernel": 2})
     flops = per_convention(
         burden=BURDEN_POOL,
-        # avg_pool2d has no handle; adaptive_avg_pool2d: 1 per input element
+        # either form: a window over the whole input is nn.AdaptiveAvgPool2d(1) /
+        # F.adaptive_avg_pool2d(x, 1), aten::adaptive_avg_pool2d, 1 per input element
+        # (fvcore/nn/flop_count.py elementwise_flop_counter(1, 0)); aten::avg_pool2d has no handle
         fvcore=Choice(COVERS_INPUT, INP, Uncounted("aten::avg_pool2d has no handle")),
-        ptflops=2 * INP,  # hook + patched F.avg_pool2d
-        thop=Choice(COVERS_INPUT, ADAPTIVE_AVG_THOP, OUT),  # count_avgpool: 1 per output
-        calflops=INP,
+        ptflops=ByForm(
+            # ptflops/pytorch_ops.py pool_flops_counter_hook + the patched F.avg_pool2d
+            # (F.adaptive_avg_pool2d) its forward calls: input elements twice
+            module=2 * INP,
+            functional=INP,  # the patched function alone (_numel_functional_flops_hook)
+        ),
+        thop=ByForm(
+            # thop/vision/basic_hooks.py count_avgpool (calc_func.py calculate_avgpool): 1 per output,
+            # whatever count_include_pad; a whole-input window is count_adap_avgpool's
+            module=Choice(COVERS_INPUT, ADAPTIVE_AVG_THOP, OUT),
+            functional=_not_a_module("F.avg_pool2d"),
+        ),
+        calflops=INP,  # calflops/pytorch_ops.py _pool_flops_compute: input elements, either form
     )
     backward = Backward(keeps_inputs=True, input_grad=OUT * WINDOW, weight_grad=ZERO)  # spread over the window
 
 
-class GlobalAvgPool(NoParameters, Layer):
-    kind = "gavgpool"
-    summary = "global average pooling to C x 1 x 1"
+class GlobalPool(NoParameters, Layer):
+    """What global pooling kinds share: C x H x W to C x 1 x 1."""
+
     category = "pooling"
     positional = ()
     arity = ONE
@@ -140,13 +179,6 @@ class GlobalAvgPool(NoParameters, Layer):
     intermediates = ZERO
     layout = IMAGE
     macs = ZERO
-    flops = per_convention(
-        burden=INP,
-        fvcore=INP,  # aten::adaptive_avg_pool2d: elementwise_flop_counter(1, 0)
-        ptflops=2 * INP,  # Adaptive*Pool2d hook + the patched functional
-        thop=ADAPTIVE_AVG_THOP,
-        calflops=INP,
-    )
     backward = Backward(keeps_inputs=True, input_grad=INP, weight_grad=ZERO)
     work = INP
     traffic = INPUTS + OUT
@@ -161,7 +193,44 @@ class GlobalAvgPool(NoParameters, Layer):
         return collapse_line(inputs, output)
 
 
-class GlobalMaxPool(GlobalAvgPool):
+class GlobalAvgPool(GlobalPool):
+    """Global average pooling.  `form` is how the PyTorch model writes it:
+    the module nn.AdaptiveAvgPool2d(1) (ResNet, GoogLeNet, EfficientNet...),
+    `"functional"`, F.adaptive_avg_pool2d(x, (1, 1)) (MobileNetV2, DenseNet),
+    or `"mean"`, x.mean([2, 3]) (MNASNet, ShuffleNetV2), which no tool counts."""
+
+    kind = "gavgpool"
+    summary = "global average pooling to C x 1 x 1"
+    flops = per_convention(
+        burden=INP,
+        fvcore=ByForm(
+            module=INP,  # aten::adaptive_avg_pool2d: fvcore/nn/flop_count.py elementwise_flop_counter(1, 0)
+            functional=INP,  # the same aten op
+            mean=MEAN_UNSEEN_FVCORE,
+        ),
+        ptflops=ByForm(
+            # ptflops/pytorch_ops.py pool_flops_counter_hook + the patched F.adaptive_avg_pool2d its
+            # forward calls (_numel_functional_flops_hook): input elements twice
+            module=2 * INP,
+            functional=INP,  # the patched function alone
+            mean=MEAN_UNSEEN,
+        ),
+        thop=ByForm(
+            module=ADAPTIVE_AVG_THOP,  # thop/vision/basic_hooks.py count_adap_avgpool
+            functional=_not_a_module("F.adaptive_avg_pool2d"),
+            mean=MEAN_UNSEEN,
+        ),
+        calflops=ByForm(
+            module=INP,  # calflops/pytorch_ops.py _pool_flops_compute on the patched F.adaptive_avg_pool2d
+            functional=INP,
+            mean=MEAN_UNSEEN,
+        ),
+    )
+
+    form: Literal["module", "functional", "mean"] = "module"
+
+
+class GlobalMaxPool(GlobalPool):
     kind = "gmaxpool"
     summary = "global max pooling to C x 1 x 1"
     flops = per_convention(
@@ -257,18 +326,48 @@ class AdaptivePool(NoParameters, Layer):
 
 
 class AdaptiveAvgPool(AdaptivePool):
+    """Adaptive average pooling.  `form` is how the PyTorch model writes it:
+    the module nn.AdaptiveAvgPool2d (AlexNet, VGG), `"functional"`,
+    F.adaptive_avg_pool2d, or -- to 1 x 1 only -- `"mean"`, x.mean([2, 3])."""
+
     kind = "adaptiveavgpool"
     summary = "adaptive average pooling to size x size (PyTorch's overlapping windows)"
     example = Example(((8, 13, 13),), {"size": 6})
     flops = per_convention(
         burden=INP,  # as vl_nnglobalpool: one per input element
-        fvcore=INP,  # aten::adaptive_avg_pool2d: elementwise_flop_counter(1, 0)
-        ptflops=2 * INP,  # pool_flops_counter_hook + the patched F.adaptive_avg_pool2d
-        thop=ADAPTIVE_AVG_THOP_ANY,  # count_adap_avgpool / calculate_adaptive_avg, float64
-        calflops=INP,  # _pool_flops_compute: input elements
+        fvcore=ByForm(
+            module=INP,  # aten::adaptive_avg_pool2d: fvcore/nn/flop_count.py elementwise_flop_counter(1, 0)
+            functional=INP,  # the same aten op
+            mean=MEAN_UNSEEN_FVCORE,
+        ),
+        ptflops=ByForm(
+            # ptflops/pytorch_ops.py pool_flops_counter_hook + the patched F.adaptive_avg_pool2d
+            module=2 * INP,
+            functional=INP,  # the patched function alone (_numel_functional_flops_hook)
+            mean=MEAN_UNSEEN,
+        ),
+        thop=ByForm(
+            # thop/vision/basic_hooks.py count_adap_avgpool / calc_func.py calculate_adaptive_avg, float64
+            module=ADAPTIVE_AVG_THOP_ANY,
+            functional=_not_a_module("F.adaptive_avg_pool2d"),
+            mean=MEAN_UNSEEN,
+        ),
+        calflops=ByForm(
+            module=INP,  # calflops/pytorch_ops.py _pool_flops_compute: input elements
+            functional=INP,
+            mean=MEAN_UNSEEN,
+        ),
     )
     # each output gradient is spread over its window: every covered position once per window
     backward = Backward(keeps_inputs=True, input_grad=C * SPANS, weight_grad=ZERO)
+
+    form: Literal["module", "functional", "mean"] = "module"
+
+    @model_validator(mode="after")
+    def _mean_is_global(self) -> AdaptiveAvgPool:
+        if self.form == "mean" and pair(self.size, "size") != (1, 1):
+            raise ValueError("form=\"mean\" is x.mean([2, 3]), which pools to 1 x 1: its size must be 1")
+        return self
 
 
 class AdaptiveMaxPool(AdaptivePool):
