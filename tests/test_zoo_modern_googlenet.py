@@ -70,20 +70,22 @@ def test_paper_5x5_branch(size: int | tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", list(PEERS), ids=str)
-@pytest.mark.parametrize("convention", ["fvcore", "thop", "calflops", "flops", "macs"])
+@pytest.mark.parametrize("convention", ["fvcore", "ptflops", "thop", "calflops", "flops", "macs"])
 def test_googlenet_under_each_tool(convention: str, size: int | tuple[int, int]) -> None:
     assert analyze(SPEC, size=size, convention=convention).totals.flops == PEERS[size][convention]
 
 
 @pytest.mark.parametrize("size", list(PEERS), ids=str)
-def test_googlenet_ptflops_prices_its_relus_as_modules(size: int | tuple[int, int]) -> None:
-    """Not ptflops' figure: the `relu` kind prices nn.ReLU, which ptflops counts twice
-    (the module hook and the patched F.relu its forward calls), but torchvision's
-    BasicConv2d calls F.relu directly, which only the patch sees.  archspec is one
-    ReLU output per element above ptflops: every BasicConv2d ends in a ReLU after its BN,
-    so that excess is fvcore's batch_norm share (2 per BN output) halved."""
-    excess = FVCORE_BATCH_NORM[size] // 2
-    assert analyze(SPEC, size=size, convention="ptflops").totals.flops == PEERS[size]["ptflops"] + excess
+def test_googlenet_relus_are_the_functional_form(size: int | tuple[int, int]) -> None:
+    """torchvision's BasicConv2d ends in `F.relu(x, inplace=True)`: ptflops sees only its
+    patch of F.relu, once per element, where an nn.ReLU would be counted twice (hook and
+    patch).  Every BasicConv2d ends in a ReLU after its BN, so the ReLUs' elements are
+    fvcore's batch_norm share (2 per BN output) halved, and ptflops' ReLU share is that."""
+    relu_elements = FVCORE_BATCH_NORM[size] // 2
+    layers = analyze(SPEC, size=size, convention="ptflops").layers
+    relus = [layer for layer in layers if layer.kind == "relu"]
+    assert {layer.layer.form for layer in relus} == {"functional"}
+    assert sum(layer.flops for layer in relus) == relu_elements
 
 
 def test_smallest_input_is_torchvisions_min_size() -> None:

@@ -95,3 +95,42 @@ def test_depths_round_up_when_the_nearest_multiple_is_more_than_10_percent_short
         widths[cost.name.split(".")[1]] = cost.output_shape[0]  # each statement's last layer wins
     assert [widths[f"stack{i}"] for i in range(1, 7)] == [8, 8, 8, 16, 24, 32]
     assert widths["head"] == 1280
+
+
+# Each tool's own total for the builder (tools/torch_figures.py, the same run: FlopCounterMode,
+# fvcore 0.1.5.post20221221, ptflops 0.7.5 pytorch backend, thop 0.1.1.post2209072238,
+# calflops 0.3.2 FLOPs).
+PEERS = [
+    ("mnasnet0_5", (224, 224), {"flops": 208_911_936, "fvcore": 110_586_848, "ptflops": 115_966_088,
+                                "thop": 116_717_728, "calflops": 217_731_936}),
+    ("mnasnet0_5", (193, 257), {"flops": 238_553_008, "fvcore": 125_800_616, "ptflops": 131_536_944,
+                                "thop": 132_324_728, "calflops": 247_944_784}),
+    ("mnasnet0_75", (224, 224), {"flops": 430_986_208, "fvcore": 225_023_408, "ptflops": 233_339_512,
+                                 "thop": 234_553_712, "calflops": 444_674_064}),
+    ("mnasnet0_75", (193, 257), {"flops": 491_474_896, "fvcore": 255_839_576, "ptflops": 264_673_920,
+                                 "thop": 265_941_704, "calflops": 505_993_696}),
+    ("mnasnet1_0", (224, 224), {"flops": 628_831_744, "fvcore": 325_329_152, "ptflops": 334_926_312,
+                                "thop": 336_242_432, "calflops": 644_543_104}),
+    ("mnasnet1_0", (193, 257), {"flops": 727_532_944, "fvcore": 375_398_120, "ptflops": 385_645_680,
+                                "thop": 387_029_768, "calflops": 744_287_872}),
+    ("mnasnet1_3", (224, 224), {"flops": 1_052_724_864, "fvcore": 541_067_136, "ptflops": 553_944_552,
+                                "thop": 555_771_840, "calflops": 1_073_867_776}),
+    ("mnasnet1_3", (193, 257), {"flops": 1_213_645_552, "fvcore": 622_462_056, "ptflops": 636_184_528,
+                                "thop": 638_101_336, "calflops": 1_236_145_568}),
+]
+
+
+@pytest.mark.parametrize("builder, size, totals", PEERS)
+@pytest.mark.parametrize("convention", ["flops", "fvcore", "ptflops", "thop", "calflops"])
+def test_each_tool_gives_the_tools_total(builder: str, size: tuple[int, int], totals: dict[str, int],
+                                         convention: str) -> None:
+    assert analyze(MODERN / f"{builder}.arch", size=size, convention=convention).totals.flops == totals[convention]
+
+
+@pytest.mark.parametrize("convention", ["fvcore", "ptflops", "thop", "calflops"])
+def test_the_mean_pool_is_seen_by_no_tool(convention: str) -> None:
+    """MNASNet.forward pools with x.mean([2, 3]): no tool hooks or patches a tensor
+    method, and fvcore's aten::mean has no handle.  As nn.AdaptiveAvgPool2d it would
+    count 1280·7·7 = 62,720 (fvcore, calflops), 2 × 62,720 (ptflops), (49 + 1)·1280 (thop)."""
+    pools = [c for c in analyze(MODERN / "mnasnet1_0.arch", convention=convention).layers if c.kind == "gavgpool"]
+    assert [(c.layer.form, c.flops) for c in pools] == [("mean", 0)]

@@ -83,3 +83,30 @@ def test_activations_are_relu6() -> None:
     # (the first unit has no expansion), the 35 aten::hardtanh_ fvcore reports
     kinds = [c.kind for c in analyze(MODERN / "mobilenet_v2.arch").layers]
     assert kinds.count("relu6") == 35 and "relu" not in kinds
+
+
+# Each tool's own total for the builder (tools/torch_figures.py, the same run: FlopCounterMode,
+# fvcore 0.1.5.post20221221, ptflops 0.7.5 pytorch backend, thop 0.1.1.post2209072238,
+# calflops 0.3.2 FLOPs).
+PEERS = [
+    ((224, 224), {"flops": 601_548_544, "fvcore": 314_193_216, "ptflops": 320_300_008, "thop": 327_486_720,
+                  "calflops": 614_967_488}),
+    ((193, 257), {"flops": 677_295_232, "fvcore": 352_798_464, "ptflops": 359_231_656, "thop": 366_788_032,
+                  "calflops": 691_446_080}),
+]
+
+
+@pytest.mark.parametrize("size, totals", PEERS)
+@pytest.mark.parametrize("convention", ["flops", "fvcore", "ptflops", "thop", "calflops"])
+def test_each_tool_gives_the_tools_total(size: tuple[int, int], totals: dict[str, int], convention: str) -> None:
+    assert analyze(MODERN / "mobilenet_v2.arch", size=size, convention=convention).totals.flops == totals[convention]
+
+
+def test_the_pool_is_the_functional_form() -> None:
+    """MobileNetV2._forward_impl pools with nn.functional.adaptive_avg_pool2d(x, (1, 1)) on
+    1280 x 7 x 7 = 62,720 elements: fvcore's aten::adaptive_avg_pool2d and the patches of
+    ptflops and calflops count it once each, thop (no module to hook) not at all."""
+    for convention, count in {"fvcore": 62_720, "ptflops": 62_720, "thop": 0, "calflops": 62_720}.items():
+        pools = [c for c in analyze(MODERN / "mobilenet_v2.arch", convention=convention).layers
+                 if c.kind == "gavgpool"]
+        assert [(c.layer.form, c.flops) for c in pools] == [("functional", count)], convention

@@ -85,3 +85,43 @@ def test_error_is_the_default_weights_accuracy() -> None:
               "shufflenet_v2_x1_5": (27.00, 8.91), "shufflenet_v2_x2_0": (23.77, 6.99)}
     for builder, error in errors.items():
         assert load(MODERN / f"{builder}.arch").metadata.error == error
+
+
+# Each tool's own total for the builder (tools/torch_figures.py, the same run: FlopCounterMode,
+# fvcore 0.1.5.post20221221, ptflops 0.7.5 pytorch backend, thop 0.1.1.post2209072238,
+# calflops 0.3.2 FLOPs).
+PEERS = [
+    ("shufflenet_v2_x0_5", (224, 224), {"flops": 80_952_896, "fvcore": 42_524_256, "ptflops": 44_770_632,
+                                        "thop": 44_572_064, "calflops": 84_123_392}),
+    ("shufflenet_v2_x0_5", (193, 257), {"flops": 91_813_280, "fvcore": 48_113_248, "ptflops": 50_472_056,
+                                        "thop": 50_319_856, "calflops": 95_198_792}),
+    ("shufflenet_v2_x1_0", (224, 224), {"flops": 289_815_984, "fvcore": 148_808_392, "ptflops": 152_387_568,
+                                        "thop": 152_708_792, "calflops": 295_505_472}),
+    ("shufflenet_v2_x1_0", (193, 257), {"flops": 332_828_128, "fvcore": 170_656_932, "ptflops": 174_471_416,
+                                        "thop": 174_899_800, "calflops": 338_977_738}),
+    ("shufflenet_v2_x1_5", (224, 224), {"flops": 591_518_784, "fvcore": 301_294_432, "ptflops": 306_049_608,
+                                        "thop": 306_829_472, "calflops": 599_430_912}),
+    ("shufflenet_v2_x1_5", (193, 257), {"flops": 679_193_248, "fvcore": 345_636_192, "ptflops": 350_735_096,
+                                        "thop": 351_675_760, "calflops": 687_781_768}),
+    ("shufflenet_v2_x2_0", (224, 224), {"flops": 1_166_506_928, "fvcore": 590_741_448, "ptflops": 596_929_776,
+                                        "thop": 598_229_432, "calflops": 1_177_088_576}),
+    ("shufflenet_v2_x2_0", (193, 257), {"flops": 1_351_248_096, "fvcore": 683_828_900, "ptflops": 690_512_504,
+                                        "thop": 692_033_752, "calflops": 1_362_794_250}),
+]
+
+
+@pytest.mark.parametrize("builder, size, totals", PEERS)
+@pytest.mark.parametrize("convention", ["flops", "fvcore", "ptflops", "thop", "calflops"])
+def test_each_tool_gives_the_tools_total(builder: str, size: tuple[int, int], totals: dict[str, int],
+                                         convention: str) -> None:
+    assert analyze(MODERN / f"{builder}.arch", size=size, convention=convention).totals.flops == totals[convention]
+
+
+@pytest.mark.parametrize("convention", ["fvcore", "ptflops", "thop", "calflops"])
+def test_the_mean_pool_is_seen_by_no_tool(convention: str) -> None:
+    """ShuffleNetV2._forward_impl pools with x.mean([2, 3]), which no tool counts; as
+    nn.AdaptiveAvgPool2d it would count 1024·7·7 = 50,176 (fvcore, calflops), twice that
+    (ptflops) and (49 + 1)·1024 = 51,200 (thop): the gaps the module form left."""
+    pools = [c for c in analyze(MODERN / "shufflenet_v2_x1_0.arch", convention=convention).layers
+             if c.kind == "gavgpool"]
+    assert [(c.layer.form, c.flops) for c in pools] == [("mean", 0)]
