@@ -185,6 +185,77 @@ def test_other_models_against_the_tools_tables(model: str) -> None:
         assert round(analyze(spec, convention="ptflops").totals.flops / 1e9, 2) == PTFLOPS_TABLE[model]
 
 
+# The same models exactly: each tool's own total for the torchvision model the reference
+# spec imports (tools/torch_figures.py: torchvision 0.29.1, torch 2.14.1, weights=None,
+# eval, batch 1; fvcore 0.1.5.post20221221, ptflops 0.7.5 pytorch backend, thop
+# 0.1.1.post2209072238, calflops 0.3.2 FLOPs, FlopCounterMode), at the size the import
+# runs at: its final average pool has a fixed window (7 x 7, Inception-v3's 8 x 8) where
+# torchvision pools adaptively, so the imports stop below it (at 193 x 257, say) -- a
+# structural difference, not a counting one.  The concats (torch.cat), the permute, the
+# flatten and the dropout the imports add count 0 in every tool.
+EXACT = {
+    ("densenet121", 224): {"macs": 2_834_161_664, "flops": 5_668_323_328, "fvcore": 2_865_546_752,
+                           "ptflops": 2_899_843_048, "thop": 2_897_007_104, "calflops": 5_716_881_152},
+    ("densenet161", 224): {"macs": 7_727_907_072, "flops": 15_455_814_144, "fvcore": 7_786_843_488,
+                           "ptflops": 7_850_193_256, "thop": 7_845_841_056, "calflops": 15_546_479_040},
+    ("densenet169", 224): {"macs": 3_359_843_328, "flops": 6_719_686_656, "fvcore": 3_397_970_816,
+                           "ptflops": 3_438_996_968, "thop": 3_436_117_120, "calflops": 6_778_367_488},
+    ("densenet201", 224): {"macs": 4_291_365_888, "flops": 8_582_731_776, "fvcore": 4_340_870_784,
+                           "ptflops": 4_393_349_608, "thop": 4_390_381_952, "calflops": 8_658_522_624},
+    ("inception-v3", 299): {"macs": 5_713_216_096, "flops": 11_426_432_192, "fvcore": 5_731_282_144,
+                            "ptflops": 5_747_660_552, "thop": 5_749_219_168, "calflops": 11_458_393_728},
+}
+
+
+@pytest.mark.parametrize("model, size", list(EXACT), ids=[m for m, _ in EXACT])
+@pytest.mark.parametrize("convention", ["macs", "flops", "fvcore", "ptflops", "thop", "calflops"])
+def test_reference_imports_give_each_tools_total(model: str, size: int, convention: str) -> None:
+    analysis = analyze(SPECS / f"{model}.arch", size=size, convention=convention)
+    assert analysis.totals.flops == EXACT[(model, size)][convention]
+
+
+def test_the_published_tables_agree_with_the_exact_totals() -> None:
+    """The tools' README figures above are the exact totals, rounded as each README prints them."""
+    for model, total in CALFLOPS_TABLE.items():
+        if (model, 224) in EXACT:
+            assert float(f"{EXACT[(model, 224)]['calflops']:.6g}") == total
+    for model, macs in THOP_TABLE.items():
+        if (model, 224) in EXACT:
+            assert round(EXACT[(model, 224)]["thop"] / 1e9, 2) == macs
+    assert round(EXACT[("densenet121", 224)]["ptflops"] / 1e9, 2) == PTFLOPS_TABLE["densenet121"]
+
+
+def test_densenet_head_is_torchvisions_functional_relu_and_pool() -> None:
+    """DenseNet.forward ends in F.relu(features, inplace=True) and
+    F.adaptive_avg_pool2d(out, (1, 1)) on 1024 x 7 x 7 = 50,176 elements: ptflops sees
+    each function's patch once (an nn.ReLU and an nn.AdaptiveAvgPool2d would be counted
+    twice, 100,352 each); thop sees neither (a module would give the pool (49 + 1)·1024 =
+    51,200); calflops counts 50,176 each; fvcore only the pool."""
+    counted = {}
+    for convention in ("fvcore", "ptflops", "thop", "calflops"):
+        layers = {c.name: c.flops for c in analyze(SPECS / "densenet121.arch", convention=convention).layers}
+        counted[convention] = (layers["features_1"], layers["features_2"])
+    assert counted == {"fvcore": (0, 50_176), "ptflops": (50_176, 50_176), "thop": (0, 0),
+                       "calflops": (50_176, 50_176)}
+
+
+def test_inception_v3_modules_are_torchvisions_functions() -> None:
+    """torchvision's BasicConv2d calls F.relu, and InceptionA/C/E pool their fourth branch
+    with F.avg_pool2d(3, 1, 1), InceptionB/D with F.max_pool2d(3, 2).  At 299 the average
+    pools read 35·35·(192 + 256 + 288) + 17·17·768·4 + 8·8·(1280 + 2048) = 2,002,400
+    elements (their outputs are as large: stride 1, padded), the max pools 35·35·288 +
+    17·17·768 = 574,752.  thop, which hooks modules only, counts none of them: the
+    1-per-output count an nn.AvgPool2d would get, 2,002,400, is exactly what the module
+    form left above thop's total; ptflops counts each once."""
+    pools = {}
+    for convention in ("ptflops", "thop"):
+        layers = analyze(SPECS / "inception-v3.arch", size=299, convention=convention).layers
+        branch = [c for c in layers if c.kind in ("avgpool", "maxpool") and "branch" in c.name]
+        pools[convention] = (sum(c.flops for c in branch if c.kind == "avgpool"),
+                             sum(c.flops for c in branch if c.kind == "maxpool"))
+    assert pools == {"ptflops": (2_002_400, 574_752), "thop": (0, 0)}
+
+
 def test_deconv_by_hand() -> None:
     """4x3x3 input, deconv to 2 channels, kernel 4, stride 2, pad 1, with bias:
     output (3 - 1) * 2 + 4 - 2 = 6, 2x6x6 = 72 elements.  MACs: every input
