@@ -124,6 +124,8 @@ def test_the_kinds_with_forms() -> None:
         "maxpool": ("module", "functional"), "avgpool": ("module", "functional"),
         "gavgpool": ("module", "functional", "mean"), "adaptiveavgpool": ("module", "functional", "mean"),
         "layernorm": ("layernorm", "layernorm2d"),
+        # the PyTorch code an attention layer stands for (kinds/attention.py, its own Cases)
+        "attention": ("mha", "swin", "swin_v2", "sdpa", "gpt2", "einsum"),
     }
 
 

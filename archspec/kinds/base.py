@@ -45,7 +45,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 from pydantic import BaseModel, ConfigDict
 
 from ..conventions import CONVENTIONS, PRICED_BY_KIND
-from .forms import by_form_in
+from .forms import ByForm, cases_in
 from .formula import ZERO, Formula
 from .shape import IMAGE, SAME, TOKENS, Shape
 from .site import Site
@@ -291,22 +291,26 @@ def forms_of(cls: type[Layer]) -> tuple[str, ...]:
 
 
 def check_forms(cls: type[Layer], name: str) -> None:
-    """A count that depends on how the PyTorch model writes the op (a ByForm)
-    belongs to a peer convention that reads the model's code, names every
-    form the kind's `form` argument takes, and no other; a `form` argument
-    that no count depends on says nothing, and is refused too."""
-    forms = forms_of(cls)
+    """A count that depends on how the PyTorch model writes the op -- a ByForm,
+    or any Cases over exactly the kind's forms -- belongs to a peer
+    convention whose count reads the model's code; a ByForm names every form
+    the kind's `form` argument takes, and no other; a `form` argument that no
+    count depends on says nothing, and is refused too."""
+    forms = set(forms_of(cls))
     priced_by_form = False
     for convention, formula in {**cls.flops, "macs": cls.macs}.items():
-        for by_form in by_form_in(formula):
+        for cases in cases_in(formula):
+            by_form = isinstance(cases, ByForm) or (bool(forms) and set(cases.cases) == forms)
+            if not by_form:
+                continue
             if convention == "macs" or not CONVENTIONS[convention].form_dependent:
                 raise KindError(f"layer kind '{name}': its {convention} count depends on the form, "
                                 f"which only a peer tool's count may")
             if not forms:
                 raise KindError(f"layer kind '{name}' prices {convention} by form but has no form argument")
-            if set(by_form.forms()) != set(forms):
+            if set(cases.cases) != forms:
                 raise KindError(f"layer kind '{name}': its {convention} count names the forms "
-                                f"{', '.join(by_form.forms())}, its form argument takes {', '.join(forms)}")
+                                f"{', '.join(cases.cases)}, its form argument takes {', '.join(forms_of(cls))}")
             priced_by_form = True
     if forms and not priced_by_form:
         raise KindError(f"layer kind '{name}' has a form argument but no count depends on it")

@@ -19,7 +19,9 @@ depends on how the model's code calls it, not on what the op computes:
 fvcore and FlopCounterMode trace aten ops and see the module and the function
 alike.  A kind whose peer counts depend on the form has a `form` argument
 (its default the module, so a spec that says nothing is priced as before) and
-states each count that depends on it as a `ByForm`, one formula per form.
+states each count that depends on it as a `ByForm`, one formula per form (a
+`Cases` keyed by the form: the attention kind writes its own `Cases` over its
+forms, the code each implementation stands for).
 The `burden`, `macs` and `flops` conventions never depend on the form: the
 registration of the kinds refuses a `ByForm` there (base.check_kind).
 """
@@ -29,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .formula import Formula, lift
+from .formula import Cases, Formula
 
 # What each form is in PyTorch, for explanations and error messages.
 MEANINGS = {
@@ -39,48 +41,38 @@ MEANINGS = {
 }
 
 
-class ByForm(Formula):
+def _form_of(site: Any) -> str:
+    form: str = site.layer.form
+    return form
+
+
+class ByForm(Cases):
     """One count per form of the op (`form=` of the layer): `module`,
     `functional`, `mean`, or a kind's own names (layernorm's `layernorm2d`).
-    Written out it lists every form's count; with numbers, only the form the
-    layer has, named."""
+    A `Cases` keyed by the layer's form: written out it lists every form's
+    count; with numbers, only the form the layer has, named."""
 
     def __init__(self, **counts: Formula | int) -> None:
         if len(counts) < 2:
             raise ValueError("ByForm needs a count for at least two forms")
-        self.counts = {form: lift(count) for form, count in counts.items()}
+        super().__init__("form", _form_of, counts)
 
     def forms(self) -> tuple[str, ...]:
-        return tuple(self.counts)
-
-    def branch(self, site: Any) -> Formula:
-        return self.counts[site.layer.form]
-
-    def __call__(self, site: Any) -> Any:
-        return self.branch(site)(site)
+        return tuple(self.cases)
 
     def written(self) -> str:
-        return "(" + "; ".join(f"{count.written()} as {form}" for form, count in self.counts.items()) + ")"
+        return "(" + "; ".join(f"{count.written()} as {form}" for form, count in self.cases.items()) + ")"
 
     def substituted(self, site: Any) -> str:
         return f"{self.branch(site).substituted(site)} (form={site.layer.form})"
 
-    def uncounted(self, site: Any) -> str | None:
-        return self.branch(site).uncounted(site)
 
-    def notes(self, site: Any) -> list[str]:
-        return self.branch(site).notes(site)
-
-    def parts(self) -> tuple[Formula, ...]:
-        return tuple(self.counts.values())
-
-
-def by_form_in(formula: Formula) -> Iterator[ByForm]:
-    """Every ByForm a formula holds, however deep."""
-    if isinstance(formula, ByForm):
+def cases_in(formula: Formula) -> Iterator[Cases]:
+    """Every Cases (a ByForm among them) a formula holds, however deep."""
+    if isinstance(formula, Cases):
         yield formula
     for part in formula.parts():
-        yield from by_form_in(part)
+        yield from cases_in(part)
 
 
-__all__ = ["MEANINGS", "ByForm", "by_form_in"]
+__all__ = ["MEANINGS", "ByForm", "cases_in"]
