@@ -48,6 +48,7 @@ def cases() -> dict[str, tuple[object, tuple[int, ...]]]:
         "F.relu(inplace)": (Call(lambda x: F.relu(x, inplace=True)), (1, 8, 5, 7)),
         "nn.ReLU6(inplace)": (nn.ReLU6(inplace=True), (1, 8, 5, 7)),
         "F.relu6": (Call(lambda x: F.relu6(x)), (1, 8, 5, 7)),
+        "nn.Hardtanh(0, 6)": (nn.Hardtanh(0.0, 6.0), (1, 8, 5, 7)),
         "nn.MaxPool2d(3, 2)": (nn.MaxPool2d(3, 2), (1, 8, 9, 11)),
         "F.max_pool2d(3, 2)": (Call(lambda x: F.max_pool2d(x, kernel_size=3, stride=2)), (1, 8, 9, 11)),
         "nn.AvgPool2d(3, 1, 1)": (nn.AvgPool2d(3, 1, 1), (1, 8, 5, 7)),
