@@ -31,7 +31,7 @@ from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS, MAX_SIDE
 from ..syntax import tree as ast
 from .estimate import LayerEstimate
 from .evaluate import Evaluator
-from .layer_graph import Graph, Metadata, Node
+from .layer_graph import BlockInstance, Graph, Metadata, Node
 from .shapes import infer_shapes, shape_error
 from .values import Block, BlockStep, FileNames, GroupStep, LayerStep, Pipe, Scope, SplitStep, Step, Tensor, describe
 
@@ -396,6 +396,9 @@ class Expander(Evaluator):
         assert scope.current is not None
         self.graph.aliases.setdefault(prefix, scope.current.node)
         self.instances[scope.current.node] = (block.name, before, len(self.graph.nodes))
+        args = tuple((p.name, _plain(scope.values.get(p.name))) for p in definition.params)
+        self.graph.blocks.append(BlockInstance(block.name, prefix, tensor.node, before, len(self.graph.nodes),
+                                               scope.current.node, args, len(self.call_stack)))
         if step.shares is not None:
             self.share_instance(block.name, before, step)
         return scope.current
@@ -547,5 +550,15 @@ class Expander(Evaluator):
             raise self.graph.error(f"'{node.name}' would have {shape[0]:,} channels; a tensor is limited "
                                    f"to {MAX_INT:,}", node)
         return shape
+
+def _plain(value: Any) -> Any:
+    """A block argument as the graph keeps it: plain values as they are, a
+    tensor (or anything else that is not a value) as None."""
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, tuple) and all(isinstance(v, (bool, int, float, str, tuple)) for v in value):
+        return value
+    return None
+
 
 __all__ = ["Expander", "Scope"]

@@ -32,6 +32,23 @@ class Node:
         return self.layer.kind if self.layer is not None else "input"
 
 
+@dataclass(frozen=True, slots=True)
+class BlockInstance:
+    """One call of a block: its input, the nodes it made (`first` to one
+    before `end`, nested calls included), its output, the name it prefixes its layers with
+    and the values its parameters took (plain values; a tensor argument is
+    shown as None).  Views that draw or export a spec group layers by these."""
+
+    block: str
+    name: str
+    input: int  # the node whose output is the block's `in`
+    first: int
+    end: int
+    output: int
+    args: tuple[tuple[str, Any], ...]
+    depth: int  # 0 for a call at the top level, 1 inside one, ...
+
+
 class Metadata(BaseModel):
     """What a spec says about its model (the `model` line and `@key value` lines)."""
 
@@ -57,6 +74,7 @@ class Graph:
     metadata: Metadata = field(default_factory=Metadata)
     params: dict[str, Any] = field(default_factory=dict)  # spec-level parameters, as resolved
     reference_shapes: list[Shape] = field(default_factory=list)  # per node, at the spec's input size
+    blocks: list[BlockInstance] = field(default_factory=list)  # every block call, in the order they ended
     _normalised: dict[str, list[str]] | None = None
 
     @property

@@ -9,6 +9,7 @@ from . import (  # noqa: F401  (registration)
     detection,
     merge,
     normalization,
+    opaque,
     piecewise,
     pooling,
     resampling,

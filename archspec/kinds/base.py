@@ -54,7 +54,7 @@ REGISTRY: dict[str, type[Layer]] = {}
 
 # explain groups FLOPs, parameters and memory by these
 CATEGORIES = ("convolution", "fully connected", "element-wise", "pooling", "normalisation", "resize",
-              "attention", "data movement", "detection")
+              "attention", "data movement", "detection", "unpriced")
 
 
 class KindError(TypeError):

@@ -1,0 +1,105 @@
+"""`archspec import`: an ONNX file as a spec.
+
+The graph is read as a network of archspec kinds (onnx_read.py), its
+repeated structure written as blocks (spec_writer.py), and the text loaded
+by archspec's own loader, which must give back the network's parameters,
+buffers and output shape -- so what is written is a spec that is checked,
+not a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ArchError
+from ..graph.load import load_graph_from_text
+from ..limits import MAX_FILE_BYTES
+from .network import Network
+from .onnx_export import require_onnx
+from .spec_writer import write_spec
+
+MAX_ONNX_BYTES = 64 * MAX_FILE_BYTES  # a graph's structure; its weights may sit in external files
+
+
+@dataclass(slots=True)
+class Imported:
+    text: str
+    network: Network
+    notes: list[str] = field(default_factory=list)
+
+
+def read_model(path: Path) -> Any:
+    """The ONNX model in a file (its weights' data left where they are)."""
+    onnx = require_onnx()
+    display = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ArchError(f"no such ONNX file: {display}") from None
+    except OSError as exc:
+        raise ArchError(f"cannot read {display}: {exc.strerror}") from None
+    if path.is_dir():
+        raise ArchError(f"{display} is a directory, not an ONNX file")
+    if size > 16 * MAX_ONNX_BYTES:
+        raise ArchError(f"{display} is {size:,} bytes, too large to read as an ONNX graph")
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise ArchError(f"{display} is not an ONNX model ({type(exc).__name__})") from None
+    if not model.graph.node:
+        raise ArchError(f"{display} is not an ONNX model: its graph has no nodes")
+    return model
+
+
+def import_model(model: Any, display: str, opaque: bool = False, size: tuple[int, int] | None = None) -> Imported:
+    from .onnx_read import Reader
+
+    network = Reader(model, display, opaque, size).read()
+    text = write_spec(network)
+    check(text, network, display)
+    return Imported(text, network, network.notes)
+
+
+def import_onnx(path: Path, opaque: bool = False, size: tuple[int, int] | None = None) -> Imported:
+    return import_model(read_model(path), str(path), opaque, size)
+
+
+def check(text: str, network: Network, display: str) -> None:
+    """The written spec must load and give the network's figures."""
+    from ..costs.engine import analyze
+
+    try:
+        graph = load_graph_from_text(text, display + ".arch")
+    except ArchError as exc:
+        raise ArchError(f"{display}: the spec written for it does not load (a bug in archspec's importer):\n{exc}"
+                        ) from None
+    result = analyze(graph)
+    params = buffers = 0
+    counted: set[int] = set()
+    for i, t in enumerate(network.tensors):
+        if t.layer is None or i in counted:
+            continue
+        counted.add(i)
+        shapes = [network.tensors[j].shape for j in t.inputs]
+        layer = t.layer.bind_reference(shapes)
+        site = layer.site(shapes)
+        mine = {n: f(site) for n, f in layer.learnable().items()}
+        kept = {n: f(site) for n, f in layer.buffers().items()}
+        if t.shares is not None:
+            owner = network.tensors[t.shares].layer
+            assert owner is not None
+            mine = {n: v for n, v in mine.items() if n not in owner.learnable()}
+            kept = {n: v for n, v in kept.items() if n not in owner.buffers()}
+        params += sum(mine.values())
+        buffers += sum(kept.values())
+    final = network.tensors[network.outputs[-1]].shape
+    got = (result.totals.params, result.totals.buffers, result.totals.output_shape)
+    if got != (params, buffers, final):
+        raise ArchError(f"{display}: the spec written for it gives params {got[0]:,}, buffers {got[1]:,}, output "
+                        f"{got[2]} where the graph has {params:,}, {buffers:,}, {final} (a bug in archspec's "
+                        "importer)")
+
+
+__all__ = ["Imported", "import_model", "import_onnx", "read_model"]
