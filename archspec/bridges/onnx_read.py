@@ -94,6 +94,7 @@ class Reader:
         self.node_index = 0
         self.node: Any = None
         self.producer: dict[str, str] = {}  # value name -> the op that made it
+        self.aliases: dict[str, str] = {}  # a weight's copy -> the weight
 
     # ---- errors --------------------------------------------------------------------
     def where(self, node: Any) -> str:
@@ -367,6 +368,9 @@ class Reader:
         else:
             out = FOLDERS[op](self, node, ins)
         self.constants[node.output[0]] = np.asarray(out)
+        if op == "Identity" and node.input[0] in self.learnable:  # a copy of a (small) weight
+            self.learnable.add(node.output[0])
+            self.weight_dims[node.output[0]] = self.weight_dims[node.input[0]]
         self.fold_shape_source(node)
 
     def constant_attr(self, node: Any) -> np.ndarray:
@@ -433,7 +437,9 @@ class Reader:
             if key.startswith("archspec.") and key != "archspec.fixed_inputs":
                 meta[key.removeprefix("archspec.")] = value
         if "model" not in meta:
-            meta["model"] = self.graph.name or ""
+            stem = self.path.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            generic = self.graph.name in ("", "main_graph", "torch_jit", "torch-jit-export", "graph")
+            meta["model"] = stem if generic else self.graph.name
         producer = " ".join(p for p in (self.model.producer_name, self.model.producer_version) if p)
         meta.setdefault("source", f"{self.path.rsplit('/', 1)[-1]}" + (f" ({producer}, opset {self.opset})"
                                                                         if producer else f" (opset {self.opset})"))
@@ -856,7 +862,14 @@ def handle_dropout(r: Reader, node: Any) -> None:
 
 
 def handle_identity(r: Reader, node: Any) -> None:
-    r.values[node.output[0]] = r.data(node.input[0])
+    source = node.input[0]
+    if source in r.weight_dims and source not in r.values:  # a copy of a weight (torch shares equal ones)
+        r.weight_dims[node.output[0]] = r.weight_dims[source]
+        if source in r.learnable:
+            r.learnable.add(node.output[0])
+        r.aliases[node.output[0]] = r.aliases.get(source, source)
+        return
+    r.values[node.output[0]] = r.data(source)
 
 
 def _pool(kind: str) -> Callable[[Reader, Any], None]:

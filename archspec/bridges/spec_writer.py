@@ -110,7 +110,10 @@ class SpecWriter:
         candidates = [n for n in all_nodes(self.top) if n.kind in ("unit", "group") and n.size >= 3
                       and not reads_outside(self.net, n, self.extra)]
         counts = Counter(n.signature for n in candidates)
-        families = sorted((s for s, c in counts.items() if c >= 2),
+        # a unit repeated twice is a block; a group of units (a stage) only from three on,
+        # so two stages alike by chance do not hide the others' form
+        least = {n.signature: 3 if n.kind == "group" else 2 for n in candidates}
+        families = sorted((s for s, c in counts.items() if c >= least[s]),
                           key=lambda s: min(n.size for n in candidates if n.signature == s))
         families = [s for s in families if not self.always_alone_inside(s, candidates, families)]
         for signature in families:
@@ -230,7 +233,7 @@ class SpecWriter:
         if vector == entry_channels:
             return "channels(in)"
         ints = all(isinstance(v, int) and not isinstance(v, bool) for v in vector)
-        if ints:
+        if ints and len(vector) >= 3:  # a relation seen twice may be chance
             for p in params:
                 base = param_vectors[p]
                 if all(isinstance(b, int) and not isinstance(b, bool) and b > 0 for b in base):
@@ -241,10 +244,10 @@ class SpecWriter:
                         if all(b % m == 0 and v == b // m for v, b in zip(vector, base)):
                             return f"{p} // {m}"
         base_name = {"out": "width", "pad": "padding"}.get(key, key)
-        names_used[base_name] += 1
-        name = base_name if names_used[base_name] == 1 else f"{base_name}{names_used[base_name]}"
-        while name in RESERVED:
-            name += "_"
+        name = base_name
+        while name in RESERVED or name in param_vectors:
+            names_used[base_name] += 1
+            name = f"{base_name}{names_used[base_name] + 1}"
         params.append(name)
         param_vectors[name] = vector
         return name
@@ -582,7 +585,7 @@ class SpecWriter:
         found: list[Node] = []
         for node in nodes:
             if node.kind == "group" and id(node) not in self.instance_of and any(
-                    c.kind == "group" and id(c) not in self.instance_of for c in node.children):
+                    c.kind == "group" and id(c) not in self.instance_of and c.size >= 3 for c in node.children):
                 found.extend(self.statement_nodes(node.children))
             else:
                 found.append(node)

@@ -105,7 +105,7 @@ def make_part(net: Network, layers: list[int], source: int) -> Node:
         body = [t for t in layers[:-1]]
         other = merge.inputs[1] if merge.inputs[0] == source else merge.inputs[0]
         if body and other == body[-1] and all(_reads_within(net, t, set(body), source) for t in body):
-            node.children = parts_of(net, body, source)
+            node.children = group_by_path(net, parts_of(net, body, source), len(common_path(net, layers)))
     return node
 
 
@@ -125,6 +125,8 @@ def group_by_path(net: Network, parts: list[Node], depth: int = 0) -> list[Node]
             return
         if key and len(run) > 1:
             inner = group_by_path(net, list(run), depth + 1)
+            while len(inner) == 1 and inner[0].kind == "group":  # a group holding one group: one level
+                inner = inner[0].children
             layers = [t for p in run for t in p.layers]
             grouped.append(Node(run[0].entry, run[-1].exit, layers, inner, key, "group"))
         else:
