@@ -600,7 +600,7 @@ def handle_conv_transpose(r: Reader, node: Any) -> None:
     weight = r.weight(node.input[1], "weight")
     if len(weight) != 4:
         raise Unsupported(f"a {len(weight) - 2}-D transposed convolution (archspec's are 2-D)")
-    cin_, out_per_group, kh, kw = weight
+    _, out_per_group, kh, kw = weight
     groups = int(r.attr(node, "group", 1))
     if any(int(p) for p in r.attr(node, "output_padding", [0, 0])) or r.attr(node, "output_shape") is not None:
         raise Unsupported("output_padding / output_shape on a transposed convolution (archspec's deconv has none)")
@@ -1128,10 +1128,12 @@ def handle_resize(r: Reader, node: Any) -> None:
 def interp_args(h: int, w: int, oh: int, ow: int) -> dict[str, Any]:
     """vl_nninterp's zoom and shrink that take h x w to oh x ow, the smallest
     that do: out = round((in - 1)·zoom / shrink + 1)."""
+    def side(n: int, zoom: int, shrink: int) -> int:
+        return int(Fraction(n - 1) * zoom / shrink + Fraction(1, 2)) + 1
+
     for shrink in range(1, 17):
         for zoom in range(1, 17):
-            side = lambda n: int(Fraction(n - 1) * zoom / shrink + Fraction(1, 2)) + 1  # noqa: E731
-            if side(h) == oh and side(w) == ow:
+            if side(h, zoom, shrink) == oh and side(w, zoom, shrink) == ow:
                 args = {}
                 if zoom != 1:
                     args["zoom"] = zoom

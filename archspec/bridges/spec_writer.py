@@ -311,7 +311,7 @@ class SpecWriter:
             positional = True
             for p in block.params:
                 text = args[p] if args is not None else value_text(values[p])
-                if p in block.defaults and (args is None and values[p] == block.defaults[p]):
+                if p in block.defaults and text == value_text(block.defaults[p]):
                     positional = False
                     continue
                 if p in block.defaults:
@@ -396,10 +396,7 @@ class SpecWriter:
             if len(head.inputs) == 1 and head.inputs[0] != current:
                 source_text = names[head.inputs[0]] + " > "
             text = source_text + " > ".join(steps)
-            if last:
-                name = final_name
-            else:
-                name = roles[c] if named is not None else prefix + roles[c]
+            name = final_name if last else roles[c] if named is not None else prefix + roles[c]
             line = f"{name} = {text}" if name else text
             note = self.note_of(atoms, chain)
             lines.append(line + (f"   # {note}" if note else ""))

@@ -1,0 +1,600 @@
+"""Each layer kind as PyTorch: one entry per kind (TORCH_MODULES), the one
+place the PyTorch export knows a kind.
+
+An entry turns a layer (with its input shapes and tensor forms, forms.py)
+into either a module constructor -- `nn.Conv2d(64, 64, 3, padding=1,
+bias=False)`, as a `Module` of plain values the exporter can turn into
+parameters of a block's class -- or an expression written inline in
+`forward` for the layers that hold nothing (`a + b`, `torch.cat(...)`).
+Some kinds need a small helper class; HELPERS holds their code, written
+into the generated file only when used.
+
+Kinds with no PyTorch equivalent are in NO_TORCH with the reason; exporting
+a spec that uses one is an error naming it, unless stand-ins are asked for:
+modules that compute nothing and return zeros of the layer's output shape
+(STAND_INS), so the rest of the network can still be built and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..kinds import Layer, Shape
+from ..kinds.shape import padding, pair
+from .forms import NC, NCHW, NHWC, NLC
+
+
+@dataclass(slots=True)
+class Module:
+    """`constructor(*args, **kwargs)`; a value may be a nested Module."""
+
+    constructor: str
+    args: list[Any] = field(default_factory=list)
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    helpers: tuple[str, ...] = ()  # helper classes it needs
+
+
+@dataclass(slots=True)
+class Inline:
+    """An expression of the input variables, written in forward."""
+
+    template: Callable[[list[str]], str]
+    helpers: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Site:
+    layer: Any
+    in_shapes: list[Shape]
+    in_forms: list[str]
+    out_shape: Shape
+    out_form: str
+
+    @property
+    def cin(self) -> int:
+        return self.in_shapes[0][0]
+
+
+Entry = Callable[[Site], "Module | Inline"]
+
+
+def _size(value: Any) -> Any:
+    a, b = pair(value, "size")
+    return a if a == b else (a, b)
+
+
+def _torch_padding(pad: Any) -> tuple[Any, tuple[int, int, int, int] | None]:
+    """archspec's pad as a torch `padding` (int or (ph, pw)), or None and the
+    (left, right, top, bottom) of an explicit pad when the sides differ."""
+    top, bottom, left, right = padding(pad)
+    if top == bottom and left == right:
+        return (top if top == left else (top, left)), None
+    return 0, (left, right, top, bottom)
+
+
+def conv(s: Site) -> Module:
+    layer: Any = s.layer
+    kh, kw = layer.kernel_hw()
+    module = Module("nn.Conv2d", [s.cin, layer.out, kh if kh == kw else (kh, kw)])
+    stride = _size(layer.stride)
+    if stride != 1:
+        module.kwargs["stride"] = stride
+    pad, explicit = _torch_padding(layer.pad)
+    if pad != 0:
+        module.kwargs["padding"] = pad
+    dilation = _size(layer.dilation)
+    if dilation != 1:
+        module.kwargs["dilation"] = dilation
+    if layer.groups != 1:
+        module.kwargs["groups"] = layer.groups
+    if not layer.bias:
+        module.kwargs["bias"] = False
+    if explicit:  # Caffe's uneven padding: pad first, then convolve
+        return Module("nn.Sequential", [Module("nn.ZeroPad2d", [explicit]), module])
+    return module
+
+
+def deconv(s: Site) -> Module:
+    layer: Any = s.layer
+    kh, kw = layer.kernel_hw()
+    module = Module("nn.ConvTranspose2d", [s.cin, layer.out, kh if kh == kw else (kh, kw)])
+    stride = _size(layer.stride)
+    if stride != 1:
+        module.kwargs["stride"] = stride
+    pad, explicit = _torch_padding(layer.pad)
+    if explicit:
+        module.helpers = ("Trim",)
+        inner = module
+        if layer.groups != 1:
+            inner.kwargs["groups"] = layer.groups
+        if not layer.bias:
+            inner.kwargs["bias"] = False
+        return Module("nn.Sequential", [inner, Module("Trim", [explicit])], helpers=("Trim",))
+    if pad != 0:
+        module.kwargs["padding"] = pad
+    if layer.groups != 1:
+        module.kwargs["groups"] = layer.groups
+    if not layer.bias:
+        module.kwargs["bias"] = False
+    return module
+
+
+def fully_connected(s: Site) -> Module:
+    """MatConvNet's fc: a convolution whose kernel covers the reference input;
+    on a flattened vector that is a Linear."""
+    layer: Any = s.layer
+    kwargs = {} if layer.bias else {"bias": False}
+    if s.in_forms[0] == NC:
+        return Module("nn.Linear", [s.cin, layer.out], kwargs)
+    kh, kw = layer.kernel_hw(s.in_shapes)
+    return Module("nn.Conv2d", [s.cin, layer.out, kh if kh == kw else (kh, kw)], kwargs)
+
+
+def linear(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("nn.Linear", [s.cin, layer.out], {} if layer.bias else {"bias": False})
+
+
+def batchnorm(s: Site) -> Module:
+    layer: Any = s.layer
+    kwargs: dict[str, Any] = {}
+    if layer.eps != 1e-5:
+        kwargs["eps"] = layer.eps
+    if not layer.affine:
+        kwargs["affine"] = False
+    return Module("nn.BatchNorm1d" if s.in_forms[0] == NC else "nn.BatchNorm2d", [s.cin], kwargs)
+
+
+def layernorm(s: Site) -> Module:
+    layer: Any = s.layer
+    kwargs: dict[str, Any] = {}
+    if layer.eps != 1e-5:
+        kwargs["eps"] = layer.eps
+    if not layer.affine:
+        kwargs["elementwise_affine"] = False
+    elif not layer.bias:
+        kwargs["bias"] = False
+    return Module("nn.LayerNorm", [s.cin], kwargs)
+
+
+def rmsnorm(s: Site) -> Module:
+    layer: Any = s.layer
+    kwargs: dict[str, Any] = {}
+    if layer.eps is not None:
+        kwargs["eps"] = layer.eps
+    if not layer.affine:
+        kwargs["elementwise_affine"] = False
+    return Module("nn.RMSNorm", [s.cin], kwargs)
+
+
+def groupnorm(s: Site) -> Module:
+    layer: Any = s.layer
+    kwargs: dict[str, Any] = {}
+    if layer.eps != 1e-5:
+        kwargs["eps"] = layer.eps
+    if not layer.affine:
+        kwargs["affine"] = False
+    return Module("nn.GroupNorm", [layer.groups, s.cin], kwargs)
+
+
+def instancenorm(s: Site) -> Module:
+    layer: Any = s.layer
+    kwargs: dict[str, Any] = {}
+    if layer.eps != 1e-5:
+        kwargs["eps"] = layer.eps
+    if layer.affine:
+        kwargs["affine"] = True
+    return Module("nn.InstanceNorm2d", [s.cin], kwargs)
+
+
+def lrn(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("nn.LocalResponseNorm", [layer.size], {"alpha": layer.alpha, "beta": layer.beta, "k": layer.k})
+
+
+def plain(constructor: str, **kwargs: Any) -> Entry:
+    return lambda s: Module(constructor, [], dict(kwargs))
+
+
+def gelu(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("nn.GELU", [], {"approximate": layer.approximate} if layer.approximate != "none" else {})
+
+
+def softmax(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("nn.Softmax", [], {"dim": form_axis(layer.axis, s.in_forms[0])})
+
+
+def form_axis(axis: int, form: str) -> int:
+    """archspec's axis (0 C, 1 H, 2 W) in a form, the batch counted."""
+    return {NCHW: (1, 2, 3), NHWC: (3, 1, 2), NC: (1, 2, 3), NLC: (2, 1, 3)}[form][axis]
+
+
+def dropout(s: Site) -> Module:
+    return Module("nn.Dropout", [s.layer.p])
+
+
+def droppath(s: Site) -> Module:
+    return Module("DropPath", [s.layer.p], helpers=("DropPath",))
+
+
+def layerscale(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("LayerScale", [s.cin, layer.init], {"channels_last": True} if s.in_forms[0] != NCHW else {},
+                  helpers=("LayerScale",))
+
+
+def l2norm(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("L2Norm", [1 if layer.channel_shared else s.cin], helpers=("L2Norm",))
+
+
+def window(constructor: str) -> Entry:
+    def entry(s: Site) -> Module:
+        layer: Any = s.layer
+        kernel = _size(layer.kernel)
+        module = Module(constructor, [kernel])
+        stride = _size(layer.strides())
+        if stride != kernel:
+            module.kwargs["stride"] = stride
+        pad, explicit = _torch_padding(layer.pad)
+        top, bottom, left, right = padding(layer.pad)
+        kh, kw = pair(layer.kernel, "kernel")
+        if explicit is None and (2 * top > kh or 2 * left > kw):  # torch allows at most half a window
+            explicit = (left, right, top, bottom)
+        if explicit is None and pad != 0:
+            module.kwargs["padding"] = pad
+        if layer.ceil:
+            module.kwargs["ceil_mode"] = True
+        if explicit:
+            fill = -float("inf") if constructor == "nn.MaxPool2d" else 0.0
+            return Module("nn.Sequential", [Module("nn.ConstantPad2d", [explicit, fill]), module])
+        return module
+    return entry
+
+
+def adaptive(constructor: str) -> Entry:
+    return lambda s: Module(constructor, [_size(s.layer.size)])
+
+
+def upsample(s: Site) -> Module | Inline:
+    layer: Any = s.layer
+    mode = {"mode": "bilinear"} if layer.mode == "bilinear" else {}
+    if len(s.in_shapes) == 2:
+        extra = ", mode=\"bilinear\"" if mode else ""
+        return Inline(lambda v: f"F.interpolate({v[0]}, size={v[1]}.shape[-2:]{extra})")
+    sh, sw = layer.scales()
+    scale = float(sh) if sh == sw else (float(sh), float(sw))
+    return Module("nn.Upsample", [], {"scale_factor": scale, **mode})
+
+
+def interp(s: Site) -> Module | Inline:
+    layer: Any = s.layer
+    if len(s.in_shapes) == 2:
+        return Inline(lambda v: f"F.interpolate({v[0]}, size={v[1]}.shape[-2:], mode=\"bilinear\", "
+                                "align_corners=True)")
+    return Module("Interp", [], {"zoom": layer.zoom, "shrink": layer.shrink, "pad_beg": layer.pad_beg,
+                                 "pad_end": layer.pad_end}, helpers=("Interp",))
+
+
+def pad(s: Site) -> Module:
+    layer: Any = s.layer
+    top, bottom, left, right = layer.sides()
+    sides = (left, right, top, bottom)
+    if layer.mode == "zeros":
+        return Module("nn.ZeroPad2d", [sides])
+    return Module("nn.ReflectionPad2d" if layer.mode == "reflect" else "nn.ReplicationPad2d", [sides])
+
+
+def crop(s: Site) -> Inline:
+    layer: Any = s.layer
+    oy, ox = pair(layer.offset, "offset")
+    return Inline(lambda v: f"crop({v[0]}, {v[1]}, ({oy}, {ox}))", helpers=("crop",))
+
+
+def flatten(s: Site) -> Module:
+    return Module("nn.Flatten")
+
+
+def permute(s: Site) -> Module:
+    order = tuple(0 if a == 0 else a for a in s.layer.order)
+    return Module("Permute", [order], helpers=("Permute",))
+
+
+def reshape(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("Reshape", [layer.c, layer.h, layer.w], helpers=("Reshape",))
+
+
+def shuffle(s: Site) -> Module:
+    return Module("ChannelShuffle", [s.layer.groups], helpers=("ChannelShuffle",))
+
+
+def slice_(s: Site) -> Inline:
+    layer: Any = s.layer
+    start, stop = layer.start, layer.stop
+    if s.in_forms[0] in (NCHW, NC):
+        return Inline(lambda v: f"{v[0]}[:, {start}:{stop}]")
+    return Inline(lambda v: f"{v[0]}[..., {start}:{stop}]")
+
+
+def pixel(constructor: str) -> Entry:
+    return lambda s: Module(constructor, [s.layer.factor])
+
+
+def concat(s: Site) -> Inline:
+    dim = form_axis(0, s.in_forms[0])
+    return Inline(lambda v: f"torch.cat([{', '.join(v)}], {dim})")
+
+
+def add(s: Site) -> Inline:
+    return Inline(lambda v: " + ".join(v))
+
+
+def maximum(s: Site) -> Inline:
+    def text(v: list[str]) -> str:
+        out = v[0]
+        for other in v[1:]:
+            out = f"torch.maximum({out}, {other})"
+        return out
+    return Inline(text)
+
+
+def mul(s: Site) -> Inline:
+    return Inline(lambda v: f"{v[0]} * {v[1]}")
+
+
+def axpy(s: Site) -> Inline:
+    return Inline(lambda v: f"{v[0]} * {v[1]} + {v[2]}")
+
+
+TORCH_MODULES: dict[str, Entry] = {
+    "conv": conv, "deconv": deconv, "fc": fully_connected, "linear": linear,
+    "bn": batchnorm, "layernorm": layernorm, "rmsnorm": rmsnorm, "groupnorm": groupnorm,
+    "instancenorm": instancenorm, "lrn": lrn, "l2norm": l2norm, "layerscale": layerscale,
+    "relu": plain("nn.ReLU", inplace=True), "relu6": plain("nn.ReLU6", inplace=True),
+    "sigmoid": plain("nn.Sigmoid"), "silu": plain("nn.SiLU", inplace=True), "gelu": gelu,
+    "hardswish": plain("nn.Hardswish", inplace=True), "hardsigmoid": plain("nn.Hardsigmoid"),
+    "softmax": softmax, "dropout": dropout, "droppath": droppath,
+    "maxpool": window("nn.MaxPool2d"), "avgpool": window("nn.AvgPool2d"),
+    "gavgpool": lambda s: Module("nn.AdaptiveAvgPool2d", [1]),
+    "gmaxpool": lambda s: Module("nn.AdaptiveMaxPool2d", [1]),
+    "adaptiveavgpool": adaptive("nn.AdaptiveAvgPool2d"), "adaptivemaxpool": adaptive("nn.AdaptiveMaxPool2d"),
+    "upsample": upsample, "interp": interp, "pad": pad, "crop": crop,
+    "flatten": flatten, "permute": permute, "reshape": reshape, "shuffle": shuffle, "slice": slice_,
+    "pixelshuffle": pixel("nn.PixelShuffle"), "pixelunshuffle": pixel("nn.PixelUnshuffle"),
+    "concat": concat, "add": add, "max": maximum, "mul": mul, "axpy": axpy,
+}
+
+# Kinds PyTorch has no module for, and why.
+NO_TORCH = {
+    "priorbox": "SSD's prior boxes need the box sizes and aspect ratios, which the spec does not hold",
+    "proposal": "region proposals need anchors, NMS thresholds and box decoding the spec does not hold",
+    "roipool": "ROI pooling over MatConvNet's side-by-side region layout (torchvision.ops.roi_pool is not torch)",
+    "psroipool": "position-sensitive ROI pooling (torchvision.ops.ps_roi_pool is not torch)",
+    "detection_output": "SSD's decoding and NMS need thresholds and priors' variances the spec does not hold",
+    "opaque": "an imported operator archspec has no kind for",
+}
+
+
+def stand_in(s: Site) -> Module:
+    """A module of the layer's output shape that computes nothing."""
+    layer: Any = s.layer
+    kind = layer.kind
+    if kind == "priorbox":
+        return Module("PriorBoxShape", [layer.priors], helpers=("stand-ins",))
+    if kind == "proposal":
+        return Module("ProposalShape", [layer.rois], helpers=("stand-ins",))
+    if kind in ("roipool", "psroipool"):
+        kh, kw = pair(layer.size, "size")
+        channels = layer.out if kind == "psroipool" else None
+        return Module("RoiPoolShape", [channels, kh, kw], helpers=("stand-ins",))
+    if kind == "detection_output":
+        return Module("DetectionShape", [layer.keep_top_k], helpers=("stand-ins",))
+    return Module("FixedShape", [s.out_shape], helpers=("stand-ins",))
+
+
+HELPERS: dict[str, str] = {
+    "Chain": '''
+class Chain(nn.Sequential):
+    """Layers applied one after the other, named as in the spec."""
+
+    def __init__(self, **layers: nn.Module) -> None:
+        super().__init__(OrderedDict(layers))
+''',
+    "Permute": '''
+class Permute(nn.Module):
+    """Reorder the C, H, W axes (archspec's permute; the batch stays first)."""
+
+    def __init__(self, order: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.order = (0, *(1 + a for a in order))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.permute(self.order)
+''',
+    "Reshape": '''
+class Reshape(nn.Module):
+    """Reshape to C x H x W: 0 keeps the input's size on that axis, -1 is inferred."""
+
+    def __init__(self, c: int, h: int, w: int) -> None:
+        super().__init__()
+        self.dims = (c, h, w)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dims = [x.shape[1 + i] if d == 0 else d for i, d in enumerate(self.dims)]
+        return x.reshape(x.shape[0], *dims)
+''',
+    "ChannelShuffle": '''
+class ChannelShuffle(nn.Module):
+    """ShuffleNet's channel shuffle: C as groups x C/groups, transposed."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, c, h, w = x.shape
+        return x.view(n, self.groups, c // self.groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+''',
+    "DropPath": '''
+class DropPath(nn.Module):
+    """Stochastic depth (row mode): the identity at inference."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.empty((x.shape[0],) + (1,) * (x.dim() - 1), device=x.device).bernoulli_(1 - self.p)
+        return x * keep / (1 - self.p)
+''',
+    "LayerScale": '''
+class LayerScale(nn.Module):
+    """A learnt scale per channel (ConvNeXt's layer scale)."""
+
+    def __init__(self, channels: int, init: float, channels_last: bool = False) -> None:
+        super().__init__()
+        shape = (channels,) if channels_last else (channels, 1, 1)
+        self.scale = nn.Parameter(torch.full(shape, init))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale
+''',
+    "L2Norm": '''
+class L2Norm(nn.Module):
+    """SSD's Normalize: L2 normalisation across channels, then a learnt scale."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((channels, 1, 1), 20.0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.normalize(x, dim=1) * self.scale
+''',
+    "Interp": '''
+class Interp(nn.Module):
+    """DeepLab's bilinear resize (vl_nninterp): per side round((n - 1)·zoom/shrink + 1)."""
+
+    def __init__(self, zoom: int = 1, shrink: int = 1, pad_beg: int = 0, pad_end: int = 0) -> None:
+        super().__init__()
+        self.zoom, self.shrink, self.pad_beg, self.pad_end = zoom, shrink, pad_beg, pad_end
+
+    def side(self, n: int) -> int:
+        exact = Fraction(n + self.pad_beg + self.pad_end - 1) * self.zoom / self.shrink + 1
+        return int(exact + Fraction(1, 2))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        size = (self.side(x.shape[2]), self.side(x.shape[3]))
+        return F.interpolate(x, size=size, mode="bilinear", align_corners=True)
+''',
+    "Trim": '''
+class Trim(nn.Module):
+    """Cut (left, right, top, bottom) from a transposed convolution's output (Caffe's uneven crop)."""
+
+    def __init__(self, sides: tuple[int, int, int, int]) -> None:
+        super().__init__()
+        self.sides = sides
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        left, right, top, bottom = self.sides
+        return x[:, :, top:x.shape[2] - bottom, left:x.shape[3] - right]
+''',
+    "crop": '''
+def crop(x: torch.Tensor, ref: torch.Tensor, offset: tuple[int, int]) -> torch.Tensor:
+    """Caffe's crop of x to ref's height and width, starting at offset (less if x is too small for it)."""
+    h, w = ref.shape[2], ref.shape[3]
+    top = min(offset[0], x.shape[2] - h)
+    left = min(offset[1], x.shape[3] - w)
+    return x[:, :, top:top + h, left:left + w]
+''',
+    "stand-ins": '''
+# Stand-ins: archspec knows these layers' output shapes, not their arithmetic.
+# Each returns zeros of that shape and holds nothing, so the network around
+# them can be built and counted; they are not the real layers.
+
+class PriorBoxShape(nn.Module):
+    def __init__(self, priors: int) -> None:
+        super().__init__()
+        self.priors = priors
+
+    def forward(self, x: torch.Tensor, *image: torch.Tensor) -> torch.Tensor:
+        return x.new_zeros(1, 4 * x.shape[2] * x.shape[3] * self.priors, 2, 1)
+
+
+class ProposalShape(nn.Module):
+    def __init__(self, rois: int) -> None:
+        super().__init__()
+        self.rois = rois
+
+    def forward(self, scores: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
+        return scores.new_zeros(1, 5, 1, self.rois)
+
+
+class RoiPoolShape(nn.Module):
+    def __init__(self, channels: int | None, kh: int, kw: int) -> None:
+        super().__init__()
+        self.channels, self.kh, self.kw = channels, kh, kw
+
+    def forward(self, x: torch.Tensor, rois: torch.Tensor) -> torch.Tensor:
+        channels = x.shape[1] if self.channels is None else self.channels
+        return x.new_zeros(x.shape[0], channels, self.kh, self.kw * rois.shape[3])
+
+
+class DetectionShape(nn.Module):
+    def __init__(self, keep_top_k: int) -> None:
+        super().__init__()
+        self.keep_top_k = keep_top_k
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return inputs[0].new_zeros(inputs[0].shape[0], 1, self.keep_top_k, 6)
+
+
+class FixedShape(nn.Module):
+    def __init__(self, shape: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return inputs[0].new_zeros(inputs[0].shape[0], *self.shape)
+''',
+}
+
+
+def module_for(layer: Layer, in_shapes: list[Shape], in_forms: list[str], out_shape: Shape, out_form: str,
+               stand_ins: bool) -> Module | Inline | None:
+    """The PyTorch form of a layer; None when it has none (and no stand-in was asked for)."""
+    site = Site(layer, in_shapes, in_forms, out_shape, out_form)
+    entry = TORCH_MODULES.get(layer.kind)
+    if entry is not None:
+        return entry(site)
+    if stand_ins and layer.kind in NO_TORCH:
+        return stand_in(site)
+    return None
+
+
+# Each constructor's default for the keyword arguments entries leave out, so
+# one class can take them as parameters where its instances differ.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "nn.Conv2d": {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "bias": True},
+    "nn.ConvTranspose2d": {"stride": 1, "padding": 0, "groups": 1, "bias": True},
+    "nn.Linear": {"bias": True},
+    "nn.BatchNorm2d": {"eps": 1e-5, "affine": True},
+    "nn.BatchNorm1d": {"eps": 1e-5, "affine": True},
+    "nn.LayerNorm": {"eps": 1e-5, "elementwise_affine": True, "bias": True},
+    "nn.RMSNorm": {"eps": None, "elementwise_affine": True},
+    "nn.GroupNorm": {"eps": 1e-5, "affine": True},
+    "nn.InstanceNorm2d": {"eps": 1e-5, "affine": False},
+    "nn.MaxPool2d": {"stride": None, "padding": 0, "ceil_mode": False},
+    "nn.AvgPool2d": {"stride": None, "padding": 0, "ceil_mode": False},
+    "nn.Upsample": {"mode": "nearest"},
+    "nn.GELU": {"approximate": "none"},
+    "LayerScale": {"channels_last": False},
+}
+
+__all__ = ["DEFAULTS", "HELPERS", "NO_TORCH", "TORCH_MODULES", "Inline", "Module", "module_for"]
