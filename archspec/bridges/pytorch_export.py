@@ -143,12 +143,15 @@ class TorchWriter:
         self.class_names: set[str] = set()
         self.helpers: set[str] = set()
         self.wiring: dict[str, list[str]] = {}
+        self.in_form: str | None = None  # the form the class being written reads its input in
         self.entries: dict[int, int] = {}  # id(item list) -> the node its instance reads as `in`
         self.ext_index: dict[int, dict[int, int]] = {}  # id(item list) -> outside tensor -> its argument number
         self.nest()
 
     def nest(self) -> None:
-        ordered = sorted(self.graph.blocks, key=lambda b: (b.first, -(b.end - b.first), b.depth))
+        # a call that made no layer (a stage of no units) is the identity: nothing to build
+        ordered = sorted((b for b in self.graph.blocks if b.end > b.first),
+                         key=lambda b: (b.first, -(b.end - b.first), b.depth))
         stack: list[BlockInstance] = []
         for b in ordered:
             while stack and not (stack[-1].first <= b.first and b.end <= stack[-1].end):
@@ -204,7 +207,7 @@ class TorchWriter:
     # ---- classes ----------------------------------------------------------------
     def build(self) -> str:
         by_block: dict[str, list[BlockInstance]] = {}
-        for b in sorted(self.graph.blocks, key=lambda b: -b.depth):
+        for b in sorted((b for b in self.graph.blocks if b.end > b.first), key=lambda b: -b.depth):
             by_block.setdefault(b.block, []).append(b)
         # innermost blocks first, so a class's nested calls know their classes
         height = {name: max(self.height(b) for b in members) for name, members in by_block.items()}
@@ -340,6 +343,8 @@ class TorchWriter:
             elif all(v is None for v in vector):
                 tensor_args.append(identifier(pname))
         variables: dict[str, str] = {}
+        first = instances[0]
+        self.in_form = self.wanted_by(first, first.input) if first is not None else None
         if inputs is None:
             entries = [b.input for b in instances if b is not None]
             params.declare("in_channels", tuple(self.shapes[e][0] for e in entries), channels=True)
@@ -420,8 +425,12 @@ class TorchWriter:
         """The variable an item reads, converted to the form it wants."""
         var = variables[rel]
         node = item.inputs[position]
-        have = self.plan.output[node]
-        want = self.wanted_by(item.call, node) if item.call is not None else self.plan.wanted[item.output][position]
+        # a block's input arrives in the form its first reader wants (its caller converts it)
+        have = self.in_form if rel == "in" and self.in_form is not None else self.plan.output[node]
+        if item.call is not None:
+            want = self.wanted_by(item.call, node) if position == 0 else have
+        else:
+            want = self.plan.wanted[item.output][position]
         return convert(var, have, want)
 
     def wanted_by(self, b: BlockInstance, node: int) -> str:
