@@ -14,7 +14,10 @@ import typer
 from .commands.analyze import analyze
 from .commands.conventions import conventions
 from .commands.diff import diff
+from .commands.draw import draw
 from .commands.explain import explain
+from .commands.export import export
+from .commands.import_ import import_
 from .commands.kinds import kinds
 from .commands.report import report
 from .commands.sweep import sweep
@@ -40,7 +43,10 @@ def options(
 app.command()(analyze)
 app.command()(conventions)
 app.command()(diff)
+app.command()(draw)
 app.command()(explain)
+app.command()(export)
+app.command(name="import")(import_)
 app.command()(kinds)
 app.command()(report)
 app.command()(sweep)

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "archspec"
 # lowest first; the top-level utility modules sit under everything, and the
 # package's own face (`archspec.load`, `python -m archspec`) over everything
 LEVEL = {"errors": 0, "limits": 0, "gc_pause": 0, "conventions": 1, "files": 1, "syntax": 2, "kinds": 3, "graph": 4,
-         "costs": 5, "views": 6, "commands": 7, "api": 8, "cli": 8, "__init__": 9, "__main__": 9}
+         "costs": 5, "views": 6, "bridges": 7, "commands": 8, "api": 9, "cli": 9, "__init__": 10, "__main__": 10}
 
 
 def unit(module: str) -> str:

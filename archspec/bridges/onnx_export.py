@@ -155,8 +155,8 @@ def export_onnx(graph: Graph, size: tuple[int, int] | None = None, source: str =
             continue
         emitter = ONNX_OPS.get(node.kind)
         if emitter is None:
-            raise ArchError(f"layer '{node.name}': kind '{node.kind}' has no ONNX operator "
-                            "(archspec's ONNX table does not list it)")
+            raise graph.error(f"layer '{node.name}': kind '{node.kind}' has no ONNX operator "
+                              "(archspec's ONNX table does not list it)", node)
         forms = plan.wanted[i]
         inputs = [writer.value(j, form) for j, form in zip(node.inputs, forms)]
         in_shapes = [shapes[j] for j in node.inputs]

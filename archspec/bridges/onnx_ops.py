@@ -156,8 +156,9 @@ def emit_layernorm(w: OnnxWriter, e: Emit) -> str:
 def emit_rmsnorm(w: OnnxWriter, e: Emit) -> str:
     layer: Any = e.layer
     arrays = _scale_and_shift(w, e, e.in_shapes[0][0], layer.affine, shift=False)
-    eps = {} if layer.eps is None else {"epsilon": float(layer.eps)}
-    return w.node("RMSNormalization", [e.inputs[0], *arrays], e.name, axis=-1, **eps)
+    if layer.eps is None:  # PyTorch's default, the dtype's epsilon
+        return w.node("RMSNormalization", [e.inputs[0], *arrays], e.name, axis=-1)
+    return w.node("RMSNormalization", [e.inputs[0], *arrays], e.name, axis=-1, epsilon=float(layer.eps))
 
 
 def emit_groupnorm(w: OnnxWriter, e: Emit) -> str:

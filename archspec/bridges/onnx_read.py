@@ -422,7 +422,7 @@ class Reader:
         if declared is None or len(declared) not in (2, 4) or any(d is None for d in declared[1:]):
             raise self.fail(f"{reason}; the graph declares no fixed (N, C) or (N, C, H, W) shape of its output, "
                             "so it cannot be imported as an opaque layer either")
-        dims = [int(d) for d in declared[1:]]  # type: ignore[arg-type]
+        dims = [int(d) for d in declared[1:] if d is not None]
         c, h, w = (dims + [1, 1])[:3]
         op = f"{node.domain}.{node.op_type}" if node.domain not in ("", "ai.onnx") else node.op_type
         index = self.layer("opaque", {"c": c, "h": h, "w": w, "op": op}, inputs, node)

@@ -23,7 +23,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ArchError
 from ..graph.layer_graph import BlockInstance, Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Shape
@@ -184,19 +183,20 @@ class TorchWriter:
             node = self.graph.nodes[i]
             if node.layer is None:
                 continue
-            sub = covered.get(i)
-            if sub is not None:
-                if id(sub) not in seen:
-                    seen.add(id(sub))
-                    found.append(Item(relative(sub.name, prefix), sub.output, [sub.input, *self.externals(sub)],
-                                      call=sub))
+            call = covered.get(i)
+            if call is not None:
+                if id(call) not in seen:
+                    seen.add(id(call))
+                    found.append(Item(relative(call.name, prefix), call.output, [call.input, *self.externals(call)],
+                                      call=call))
                 continue
             spec = module_for(node.layer, [self.shapes[j] for j in node.inputs], self.plan.wanted[i],
                               self.shapes[i], self.plan.output[i], self.stand_ins)
             if spec is None:
-                hint = " (or export with stand-ins: modules of its output shape that compute nothing)"
-                raise ArchError(f"layer '{node.name}': kind '{node.kind}' has no PyTorch equivalent: "
-                                f"{NO_TORCH.get(node.kind, 'not in the PyTorch table')}{hint}")
+                raise self.graph.error(f"layer '{node.name}': kind '{node.kind}' has no PyTorch equivalent: "
+                                       f"{NO_TORCH.get(node.kind, 'not in the PyTorch table')}", node,
+                                       hint="export with stand-ins (--stand-ins): modules of its output shape "
+                                            "that compute nothing")
             found.append(Item(relative(node.name, prefix), i, list(node.inputs), spec=spec))
         self.entries[id(found)] = entry
         if entry >= 0:

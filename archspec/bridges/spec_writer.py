@@ -149,12 +149,12 @@ class SpecWriter:
                 covered[t] = child
         seen: set[int] = set()
         for t in node.layers:
-            child = covered.get(t)
-            if child is None:
+            holder = covered.get(t)
+            if holder is None:
                 steps.append(Atom(layer=t))
-            elif id(child) not in seen:
-                seen.add(id(child))
-                steps.append(Atom(call=child))
+            elif id(holder) not in seen:
+                seen.add(id(holder))
+                steps.append(Atom(call=holder))
         made = {a.output(): k for k, a in enumerate(steps)}
         for atom in steps:
             reads = [atom.call.entry] if atom.call is not None else self.net.tensors[atom.layer].inputs  # type: ignore[index]
@@ -373,8 +373,8 @@ class SpecWriter:
         names: dict[Any, str] = {IN: source}
         for t in self.extra:
             names[("global", t)] = self.input_name(self.net.tensors[t])
-        for t, name in (named or {}).items():
-            names[("named", t)] = name
+        for t, statement in (named or {}).items():
+            names[("named", t)] = statement
         roles = self.roles(atoms, chains) if named is None else self.source_roles(atoms, chains, prefix)
         lines = []
         current: Any = IN if follows else None  # the tensor a chain continues implicitly
@@ -396,7 +396,7 @@ class SpecWriter:
             if len(head.inputs) == 1 and head.inputs[0] != current:
                 source_text = names[head.inputs[0]] + " > "
             text = source_text + " > ".join(steps)
-            name = final_name if last else roles[c] if named is not None else prefix + roles[c]
+            name: str | None = final_name if last else roles[c] if named is not None else prefix + roles[c]
             line = f"{name} = {text}" if name else text
             note = self.note_of(atoms, chain)
             lines.append(line + (f"   # {note}" if note else ""))

@@ -68,8 +68,8 @@ class Drawing:
         """The calls directly inside `inside` (or at the top level)."""
         found = []
         for b in self.blocks:
-            if inside is None and b.depth == 0 or inside is not None and b.depth == inside.depth + 1 and \
-                    inside.first <= b.first and b.end <= inside.end:
+            if (inside is None and b.depth == 0) or (inside is not None and b.depth == inside.depth + 1 and \
+                    inside.first <= b.first and b.end <= inside.end):
                 found.append(b)
         return found
 
@@ -106,9 +106,9 @@ class Drawing:
         """The innermost expanded call holding a node (above `depth`)."""
         found = None
         for b in self.blocks:
-            if id(b) in self.expanded and b.first <= node < b.end and (depth is None or b.depth < depth):
-                if found is None or b.depth > found.depth:
-                    found = b
+            holds = id(b) in self.expanded and b.first <= node < b.end and (depth is None or b.depth < depth)
+            if holds and (found is None or b.depth > found.depth):
+                found = b
         return found
 
     def choose(self, expand: int | None) -> list[Box]:

@@ -1,0 +1,39 @@
+"""`archspec draw`: the network as an SVG graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import Convention, chosen, fail, parse_overrides, parse_size
+
+
+def draw(
+    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the .svg file to write")],
+    expand: Annotated[Optional[int], typer.Option(help="open block calls to this depth (1: the top-level calls' layers, each call a box); default: collapsed, opening a call that is nearly the whole network")] = None,
+    shade: Annotated[str, typer.Option(help="shade nodes by their share of flops or memory (feature memory)")] = "flops",
+    size: Annotated[Optional[str], typer.Option(help="input side (224) or HxW; default: the spec's")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
+    convention: Annotated[Convention, typer.Option(help="how FLOPs are counted for the shading")] = "burden",
+) -> None:
+    """Draw the network: layers (or block calls) as nodes with their kind and output shape,
+    edges labelled with tensor sizes, each node shaded by its share of FLOPs or memory."""
+    from ..bridges.files import write_atomically
+    from ..costs.engine import analyze
+    from ..errors import ArchError
+    from ..graph.load import load_graph
+    from ..views.draw import draw_svg
+
+    try:
+        if expand is not None and expand < 0:
+            raise ArchError(f"--expand {expand}: expected 0 or more")
+        graph = load_graph(spec, parse_overrides(set_))
+        analysis = analyze(graph, parse_size(size), convention=chosen(convention))
+        text = draw_svg(graph, analysis, expand, shade)
+        write_atomically(output, text)
+    except ArchError as exc:
+        fail(exc)
+    typer.echo(f"{output}: {len(text):,} bytes", err=True)

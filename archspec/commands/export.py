@@ -1,0 +1,52 @@
+"""`archspec export`: a spec as PyTorch code or as an ONNX graph."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .options import fail, parse_overrides, parse_size
+
+
+class Target(str, Enum):
+    pytorch = "pytorch"
+    onnx = "onnx"
+
+
+def export(
+    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    to: Annotated[Target, typer.Option("--to", help="pytorch: a self-contained nn.Module file; onnx: the graph (operators and shapes, weights as inputs without data)")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write here (default: the PyTorch code to the screen; an ONNX file needs -o)")] = None,
+    size: Annotated[Optional[str], typer.Option(help="input side (224) or HxW for the ONNX graph's shapes; default: the spec's")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
+    stand_ins: Annotated[bool, typer.Option("--stand-ins", help="PyTorch: build layers torch has no module for (SSD's priors, region proposals, ROI pooling) as stand-ins of their output shape that compute nothing")] = False,
+) -> None:
+    """Write the spec as a PyTorch nn.Module (one class per block, the spec's names kept;
+    its parameters, buffers and output shape are archspec's) or as an ONNX graph."""
+    from ..bridges.files import write_atomically
+    from ..errors import ArchError
+    from ..graph.load import load_graph
+
+    try:
+        graph = load_graph(spec, parse_overrides(set_))
+        if to == Target.onnx:
+            from ..bridges.onnx_export import export_onnx
+
+            if output is None:
+                raise ArchError("an ONNX graph is binary: give the file to write with -o")
+            data: bytes | str = export_onnx(graph, parse_size(size), str(spec)).SerializeToString()
+        else:
+            from ..bridges.pytorch_export import export_pytorch
+
+            data = export_pytorch(graph, parse_size(size), stand_ins)
+        if output is not None:
+            write_atomically(output, data)
+    except ArchError as exc:
+        fail(exc)
+    if output is None:
+        typer.echo(data, nl=False)
+    else:
+        typer.echo(f"{output}: {len(data):,} bytes", err=True)
