@@ -123,7 +123,7 @@ FORM_RULES: dict[str, Rule] = {
     **of_kinds(spatial, "conv", "deconv", "maxpool", "avgpool", "gavgpool", "gmaxpool", "adaptiveavgpool",
                "adaptivemaxpool", "lrn", "groupnorm", "instancenorm", "l2norm", "shuffle", "upsample",
                "pixelshuffle", "pixelunshuffle", "pad", "crop", "interp", "permute", "reshape", "priorbox",
-               "proposal", "roipool", "psroipool", "detection_output"),
+               "proposal", "roipool", "psroipool", "detection_output", "opaque"),
     **of_kinds(keeps, "relu", "relu6", "sigmoid", "silu", "gelu", "hardswish", "hardsigmoid", "dropout",
                "droppath", "layerscale", "slice"),
     **of_kinds(like_first, "add", "max", "mul", "concat"),

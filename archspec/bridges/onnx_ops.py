@@ -416,6 +416,7 @@ ONNX_OPS: dict[str, Emitter] = {
     "roipool": custom("RoiPool", "size", "scale"),
     "psroipool": custom("PsRoiPool", "out", "size", "scale"),
     "detection_output": custom("DetectionOutput", "classes", "keep_top_k"),
+    "opaque": custom("Opaque", "c", "h", "w", "op"),
 }
 
 # Why a kind is written in archspec's domain rather than as standard operators.
@@ -425,6 +426,7 @@ KIND_DOMAIN_REASON = {
     "roipool": "regions laid side by side along the width (MatConvNet's layout), unlike MaxRoiPool's",
     "psroipool": "position-sensitive ROI pooling: no ONNX operator",
     "detection_output": "SSD's decoding and NMS to keep_top_k rows: no ONNX operator",
+    "opaque": "an operator archspec imported without knowing it: written back as what it was, by name",
     "adaptiveavgpool": "only when its windows do not tile the input (otherwise AveragePool)",
     "adaptivemaxpool": "only when its windows do not tile the input (otherwise MaxPool)",
 }

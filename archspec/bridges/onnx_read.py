@@ -132,7 +132,8 @@ class Reader:
             if not isinstance(value, Value):
                 raise ArchError(f"{self.path}: the graph output '{output.name}' is not a tensor archspec follows "
                                 "(a constant, or a pattern left half-way)")
-            self.net.outputs.append(self.canonical(value, output.name))
+            # an image in C, H, W order; a vector or token sequence as it is
+            self.net.outputs.append(self.canonical(value, output.name) if len(value.axes) == 3 else value.tensor)
         if not self.net.outputs:
             raise ArchError(f"{self.path}: the graph has no outputs")
         self.net.metadata = self.metadata()
@@ -1222,6 +1223,8 @@ def _archspec_op(kind: str, *fields: str) -> Callable[[Reader, Any], None]:
             value = r.attr(node, name)
             if value is None:
                 continue
+            if isinstance(value, bytes):
+                value = value.decode("utf-8", "replace")
             if isinstance(value, (list, tuple)):
                 value = size_arg(value) if name in ("size", "output_size") else tuple(value)
             args["size" if name == "output_size" else name] = _float(value) if isinstance(value, float) else value
@@ -1238,6 +1241,7 @@ ARCHSPEC_HANDLERS: dict[str, Callable[[Reader, Any], None]] = {
     "DetectionOutput": _archspec_op("detection_output", "classes", "keep_top_k"),
     "AdaptiveAveragePool": _archspec_op("adaptiveavgpool", "output_size"),
     "AdaptiveMaxPool": _archspec_op("adaptivemaxpool", "output_size"),
+    "Opaque": _archspec_op("opaque", "c", "h", "w", "op"),
 }
 
 

@@ -84,6 +84,8 @@ class SpecWriter:
         self.taken: set[str] = set()  # top-level statement names
         self.needed: set[int] = set()  # tensors side branches read: statements end there
         self.referenced: set[str] = set()  # names read explicitly
+        self.tensor_name: dict[int, str] = {}  # tensors a statement names (for shares=)
+        self.owners = {t.shares for t in net.tensors if t.shares is not None}
 
     def layer_order(self) -> list[int]:
         """Layers that lead to an output, in order, the network's output last."""
@@ -347,8 +349,11 @@ class SpecWriter:
             if key not in cls.positional:
                 positional = False
             written.append(text if positional else f"{key}={text}")
-        if tensor.shares is not None and tensor.shares in names:
-            written.append(f"shares={names[tensor.shares]}")
+        if tensor.shares is not None:
+            owner = self.tensor_name.get(tensor.shares)
+            if owner is None:
+                raise ValueError(f"layer {tensor.name} shares the weights of an unnamed tensor")
+            written.append(f"shares={owner}")
         return f"{tensor.kind}({', '.join(written)})" if written else tensor.kind
 
     def body(self, atoms: list[Atom], args: list[dict[str, str]] | None, source: str,
@@ -365,7 +370,8 @@ class SpecWriter:
         for k, atom in enumerate(atoms):
             previous = ("atom", k - 1)
             continues = (chains and atom.inputs and atom.inputs[0] == previous and readers[previous] == 1
-                         and chains[-1][-1] == k - 1 and atoms[k - 1].output() not in needed)
+                         and chains[-1][-1] == k - 1 and atoms[k - 1].output() not in needed
+                         and atoms[k - 1].output() not in self.owners)
             if continues:
                 chains[-1].append(k)
             else:
@@ -402,6 +408,8 @@ class SpecWriter:
             lines.append(line + (f"   # {note}" if note else ""))
             out = ("atom", chain[-1])
             names[out] = name or source
+            if name:
+                self.tensor_name[atoms[chain[-1]].output()] = name
             if named is not None and name:
                 named[atoms[chain[-1]].output()] = name
             current = out
