@@ -209,7 +209,7 @@ def test_clip_to_other_bounds_is_refused() -> None:
 
 
 def test_hardsigmoid_other_than_pytorchs_is_refused() -> None:
-    with pytest.raises(ArchError, match="HardSigmoid with alpha 0.2"):
+    with pytest.raises(ArchError, match=r"HardSigmoid with alpha 0\.2"):
         spec(build([node("HardSigmoid", ["x"])]))
 
 
