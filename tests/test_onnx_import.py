@@ -228,9 +228,33 @@ def test_max_and_average_pooling() -> None:
     assert totals(text).output_shape == (3, 2, 2)  # ceil((8 + 1 - 3) / 2) + 1 = 4, then 4 / 2
 
 
-def test_dilated_pooling_is_refused() -> None:
-    with pytest.raises(ArchError, match="dilated pooling"):
-        spec(build([node("MaxPool", ["x"], kernel_shape=[2, 2], dilations=[2, 2])]))
+def test_dilated_max_pooling_and_a_refused_dilated_average() -> None:
+    text = spec(build([node("MaxPool", ["x"], kernel_shape=[2, 2], strides=[1, 1], dilations=[2, 2])]))
+    assert "maxpool(2, stride=1, dilation=2)" in text
+    assert totals(text).output_shape == (3, 6, 6)  # 8 - (2·(2 − 1) + 1) + 1
+    with pytest.raises(ArchError, match="dilated average pooling"):
+        spec(build([node("AveragePool", ["x"], kernel_shape=[2, 2], dilations=[2, 2])]))
+
+
+@pytest.mark.parametrize(("op", "attrs", "kind"), [
+    ("Tanh", {}, "tanh"), ("Mish", {}, "mish"), ("Softplus", {}, "softplus"), ("Elu", {"alpha": 0.5}, "elu(alpha=0.5)"),
+    ("LeakyRelu", {"alpha": 0.2}, "leaky_relu(0.2)"), ("Elu", {}, "elu"),
+])
+def test_more_activations(op: str, attrs: dict[str, Any], kind: str) -> None:
+    assert spec(build([node(op, ["x"], **attrs)])).strip().endswith(f"= {kind}")
+
+
+def test_prelu_per_channel() -> None:
+    text = spec(build([node("PRelu", ["x", "slope"])], {"slope": [3, 1, 1]}))
+    assert "prelu(per_channel=true)" in text and totals(text).params == 3
+
+
+def test_transposed_convolution_with_output_padding_and_dilation() -> None:
+    model = build([node("ConvTranspose", ["x", "w"], strides=[2, 2], output_padding=[1, 1], dilations=[2, 2])],
+                  {"w": [3, 4, 3, 3]})
+    text = spec(model)
+    assert "dilation=2" in text and "output_padding=1" in text
+    assert totals(text).output_shape == (4, 20, 20)  # (8 − 1)·2 + 2·(3 − 1) + 1 + 1
 
 
 @pytest.mark.parametrize(("nodes", "kind"), [

@@ -115,6 +115,13 @@ def softmax(node: Node, forms: list[str], shapes: list[Shape]) -> tuple[list[str
     return [form], form
 
 
+def natural(node: Node, forms: list[str], shapes: list[Shape]) -> tuple[list[str], str]:
+    """Token and attention layers: token sequences as (N, L, D), images channels
+    first; the output as its layout says."""
+    reads = [NLC if form == NLC else NCHW for form in forms]
+    return reads, NLC if node.layout == TOKENS else NCHW
+
+
 def of_kinds(rule: Rule, *kinds: str) -> dict[str, Rule]:
     return dict.fromkeys(kinds, rule)
 
@@ -125,11 +132,13 @@ FORM_RULES: dict[str, Rule] = {
                "pixelshuffle", "pixelunshuffle", "pad", "crop", "interp", "permute", "reshape", "priorbox",
                "proposal", "roipool", "psroipool", "detection_output", "opaque"),
     **of_kinds(keeps, "relu", "relu6", "sigmoid", "silu", "gelu", "hardswish", "hardsigmoid", "dropout",
-               "droppath", "layerscale", "slice"),
+               "droppath", "layerscale", "slice", "elu", "leaky_relu", "mish", "softplus", "tanh"),
+    **of_kinds(natural, "attention", "classtoken", "concat_tokens", "embedding", "patchmerge", "pick", "posembed",
+               "to_grid", "to_tokens", "tokenmean", "window", "unwindow"),
     **of_kinds(like_first, "add", "max", "mul", "concat"),
     **of_kinds(like_second, "axpy"),
     **of_kinds(channels_last, "layernorm", "rmsnorm", "linear"),
-    **of_kinds(channels_first_or_vector, "bn"),
+    **of_kinds(channels_first_or_vector, "bn", "prelu"),
     "flatten": flattens,
     "fc": fully_connected,
     "softmax": softmax,

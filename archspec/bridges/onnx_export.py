@@ -63,7 +63,10 @@ class OnnxWriter:
         """A learnt array: a graph input of its full shape, holding no data
         (a layer that shares another's weights reads that layer's arrays)."""
         if self.owner is not None and f"{self.owner}.{array}" in self.weights:
-            return f"{self.owner}.{array}"
+            shared = f"{self.owner}.{array}"
+            if self.weights[shared] == dims[::-1] and dims != dims[::-1]:  # a tied Linear reads the table transposed
+                return self.node("Transpose", [shared], f"{layer}.{array}:transposed", perm=[1, 0])
+            return shared
         name = f"{layer}.{array}"
         if name not in self.weights:
             self.weights[name] = dims

@@ -83,7 +83,8 @@ def emit_deconv(w: OnnxWriter, e: Emit) -> str:
     if layer.bias:
         inputs.append(w.weight(e.name, "bias", [layer.out]))
     return w.node("ConvTranspose", inputs, e.name, kernel_shape=[kh, kw], strides=list(layer.stride_hw()),
-                  pads=onnx_pads(layer.pad), group=layer.groups)
+                  pads=onnx_pads(layer.pad), group=layer.groups, dilations=list(pair(layer.dilation, "dilation")),
+                  output_padding=list(pair(layer.output_padding, "output_padding")))
 
 
 def _gemm(w: OnnxWriter, e: Emit, out: int, bias: bool) -> str:
@@ -212,6 +213,31 @@ def emit_gelu(w: OnnxWriter, e: Emit) -> str:
     return w.node("Gelu", [e.inputs[0]], e.name, approximate=layer.approximate)
 
 
+def emit_elu(w: OnnxWriter, e: Emit) -> str:
+    return w.node("Elu", [e.inputs[0]], e.name, alpha=float(e.layer.alpha))  # type: ignore[attr-defined]
+
+
+def emit_leaky_relu(w: OnnxWriter, e: Emit) -> str:
+    return w.node("LeakyRelu", [e.inputs[0]], e.name, alpha=float(e.layer.slope))  # type: ignore[attr-defined]
+
+
+def emit_softplus(w: OnnxWriter, e: Emit) -> str:
+    """ONNX's Softplus is log(1 + exp(x)): PyTorch's with beta 1 (its
+    threshold only switches to x where the two agree in float)."""
+    layer: Any = e.layer
+    if layer.beta == 1:
+        return w.node("Softplus", [e.inputs[0]], e.name)
+    return w.node("Softplus", e.inputs, e.name, domain=ARCHSPEC_DOMAIN, beta=float(layer.beta),
+                  threshold=float(layer.threshold))
+
+
+def emit_prelu(w: OnnxWriter, e: Emit) -> str:
+    layer: Any = e.layer
+    c = e.in_shapes[0][0] if layer.per_channel else 1
+    dims = [c, 1, 1] if e.in_forms[0] == NCHW else [c]
+    return w.node("PRelu", [e.inputs[0], w.weight(e.name, "slope", dims)], e.name)
+
+
 def emit_hardsigmoid(w: OnnxWriter, e: Emit) -> str:
     return w.node("HardSigmoid", [e.inputs[0]], e.name, alpha=1 / 6, beta=0.5)  # relu6(x + 3) / 6
 
@@ -261,6 +287,8 @@ def _window(op: str) -> Emitter:
                                  "pads": onnx_pads(layer.pad), "ceil_mode": int(layer.ceil)}
         if op == "AveragePool":
             attrs["count_include_pad"] = 1
+        else:
+            attrs["dilations"] = list(pair(layer.dilation, "dilation"))
         return w.node(op, [e.inputs[0]], e.name, **attrs)
     emit.__doc__ = f"{op} with kernel, strides, pads and ceil mode"
     return emit
@@ -390,8 +418,19 @@ def custom(op: str, *fields: str) -> Emitter:
         attrs: dict[str, Any] = {}
         for name in fields:
             value = getattr(e.layer, name)
+            if value is None:  # an argument left to its rule (a head size from the width)
+                continue
+            if isinstance(value, bool):
+                value = int(value)
             attrs[name] = list(pair(value, name)) if name == "size" and isinstance(value, tuple) else value
-        return w.node(op, e.inputs, e.name, domain=ARCHSPEC_DOMAIN, **attrs)
+        # its learnt arrays as weight inputs, so a layer sharing them reads the same names
+        layer: Any = e.layer
+        site = layer.site(e.in_shapes)
+        arrays = [w.weight(e.name, array, [layer.vocab, layer.dim] if op == "Embedding" else [formula(site)])
+                  for array, formula in layer.learnable().items()]
+        if arrays:
+            attrs["weights"] = len(arrays)  # how many of its last inputs are weights, not data
+        return w.node(op, [*e.inputs, *arrays], e.name, domain=ARCHSPEC_DOMAIN, **attrs)
     emit.__doc__ = f"{ARCHSPEC_DOMAIN}.{op}"
     return emit
 
@@ -417,6 +456,22 @@ ONNX_OPS: dict[str, Emitter] = {
     "psroipool": custom("PsRoiPool", "out", "size", "scale"),
     "detection_output": custom("DetectionOutput", "classes", "keep_top_k"),
     "opaque": custom("Opaque", "c", "h", "w", "op"),
+    "elu": emit_elu, "leaky_relu": emit_leaky_relu, "mish": simple("Mish"), "tanh": simple("Tanh"),
+    "softplus": emit_softplus, "prelu": emit_prelu,
+    # token sequences and attention: archspec's own operators, arguments as attributes
+    "attention": custom("Attention", "heads", "head_dim", "kv_heads", "qkv_bias", "out_bias", "fused", "causal",
+                        "flash", "rel_pos", "cpb", "form"),
+    "classtoken": custom("ClassToken", "count"),
+    "concat_tokens": custom("ConcatTokens"),
+    "embedding": custom("Embedding", "vocab", "dim"),
+    "patchmerge": custom("PatchMerge"),
+    "pick": custom("Pick", "index"),
+    "posembed": custom("PositionEmbedding", "positions", "learned"),
+    "to_grid": custom("ToGrid", "h", "w"),
+    "to_tokens": custom("ToTokens"),
+    "tokenmean": custom("TokenMean"),
+    "window": custom("Window", "size", "shift", "grid", "pad"),
+    "unwindow": custom("Unwindow", "shift"),
 }
 
 # Why a kind is written in archspec's domain rather than as standard operators.
@@ -427,6 +482,20 @@ KIND_DOMAIN_REASON = {
     "psroipool": "position-sensitive ROI pooling: no ONNX operator",
     "detection_output": "SSD's decoding and NMS to keep_top_k rows: no ONNX operator",
     "opaque": "an operator archspec imported without knowing it: written back as what it was, by name",
+    "softplus": "only with beta other than 1 (ONNX's Softplus has none)",
+    "attention": "written whole, with its weights' arrangement (heads, fused q/k/v, position bias) as attributes, "
+                 "so it comes back as one layer; ONNX's own Attention takes the projections from outside",
+    "classtoken": "a learnt token prepended: Concat with a parameter, kept whole to come back as one layer",
+    "concat_tokens": "kept whole (a Concat along the token axis) to come back as one layer",
+    "embedding": "a table lookup (Gather of a parameter), kept whole to come back as one layer",
+    "patchmerge": "Swin's 2x2 patch merging (pad, strided slices, concat), kept whole",
+    "pick": "one token (Gather along the tokens), kept whole",
+    "posembed": "a positional embedding (Add of a parameter or a fixed table), kept whole",
+    "to_grid": "tokens to an image (Transpose, Reshape), kept whole",
+    "to_tokens": "an image to tokens (Reshape, Transpose), kept whole",
+    "tokenmean": "mean over the tokens (ReduceMean), kept whole",
+    "window": "Swin's windows (pad, roll, reshape, transpose), kept whole",
+    "unwindow": "Swin's windows back to the image, kept whole",
     "adaptiveavgpool": "only when its windows do not tile the input (otherwise AveragePool)",
     "adaptivemaxpool": "only when its windows do not tile the input (otherwise MaxPool)",
 }

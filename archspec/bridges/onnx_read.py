@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ArchError
-from ..kinds import Shape
+from ..kinds import REGISTRY, Shape
 from .network import INPUT, LayerRefused, Network
 from .onnx_ops import ARCHSPEC_DOMAIN
 
@@ -95,6 +95,7 @@ class Reader:
         self.node: Any = None
         self.producer: dict[str, str] = {}  # value name -> the op that made it
         self.aliases: dict[str, str] = {}  # a weight's copy -> the weight
+        self.transposed: dict[str, str] = {}  # a weight read transposed -> the weight
 
     # ---- errors --------------------------------------------------------------------
     def where(self, node: Any) -> str:
@@ -154,14 +155,20 @@ class Reader:
 
     def weight_inputs(self) -> set[str]:
         """Graph inputs read only in the weight slots of operators (a model
-        exported without its weights)."""
-        data_slots: dict[str, bool] = {}
-        for node in self.graph.node:
+        exported without its weights), directly or through a Transpose whose
+        output is itself read only as a weight (a tied output layer)."""
+        data_use: dict[str, bool] = {}
+        for node in reversed(self.graph.node):
             weights = WEIGHT_SLOTS.get(node.op_type)
+            if node.domain == ARCHSPEC_DOMAIN:  # its last `weights` inputs
+                count = int(self.attr(node, "weights", 0))
+                weights = set(range(len(node.input) - count, len(node.input)))
+            if node.op_type == "Transpose" and node.output and not data_use.get(node.output[0], True):
+                weights = {0}
             for slot, name in enumerate(node.input):
                 is_weight = weights is not None and slot in weights
-                data_slots[name] = data_slots.get(name, False) or not is_weight
-        return {i.name for i in self.graph.input if i.name in data_slots and not data_slots[i.name]}
+                data_use[name] = data_use.get(name, False) or not is_weight
+        return {i.name for i in self.graph.input if i.name in data_use and not data_use[i.name]}
 
     def static_dims(self, info: Any) -> tuple[int, ...]:
         dims = info.type.tensor_type.shape.dim
@@ -298,6 +305,11 @@ class Reader:
         return self.net.add("permute", {"order": tuple(order)}, [value.tensor], label + ":permute",
                             module_path(label))
 
+    def natural(self, value: Value) -> int:
+        """The tensor as archspec holds it: an image channels first, a token
+        sequence as (N, L, D), a vector; anything else put channels first."""
+        return value.tensor if value.axes in ((C, H, W), (H, C), (C,)) else self.canonical(value)
+
     def channels_first(self, name: str) -> int:
         """A data input as an image (or vector) in C, H, W order."""
         return self.canonical(self.data(name))
@@ -340,7 +352,7 @@ class Reader:
     def claim_weights(self, index: int, names: Any) -> None:
         """Layer `index` uses these weights; a layer using only weights one
         earlier layer already holds shares that layer's (`shares=`)."""
-        names = [n for n in names if n and n in self.learnable]
+        names = [self.transposed.get(n, n) for n in names if n and n in self.learnable]
         if not names:
             return
         owners = {self.weight_owner[n] for n in names if n in self.weight_owner}
@@ -603,10 +615,10 @@ def handle_conv_transpose(r: Reader, node: Any) -> None:
         raise Unsupported(f"a {len(weight) - 2}-D transposed convolution (archspec's are 2-D)")
     _, out_per_group, kh, kw = weight
     groups = int(r.attr(node, "group", 1))
-    if any(int(p) for p in r.attr(node, "output_padding", [0, 0])) or r.attr(node, "output_shape") is not None:
-        raise Unsupported("output_padding / output_shape on a transposed convolution (archspec's deconv has none)")
-    if list(r.attr(node, "dilations", [1, 1])) != [1, 1]:
-        raise Unsupported("a dilated transposed convolution (archspec's deconv has no dilation)")
+    if r.attr(node, "output_shape") is not None:
+        raise Unsupported("output_shape on a transposed convolution (archspec's deconv states its padding)")
+    extra = list(r.attr(node, "output_padding", [0, 0]))
+    dilations = list(r.attr(node, "dilations", [1, 1]))
     auto = r.attr(node, "auto_pad", b"NOTSET")
     if (auto.decode() if isinstance(auto, bytes) else auto) not in ("NOTSET", "VALID", ""):
         raise Unsupported("auto_pad SAME on a transposed convolution")
@@ -622,6 +634,10 @@ def handle_conv_transpose(r: Reader, node: Any) -> None:
         args["groups"] = groups
     if len(node.input) < 3 or not node.input[2]:
         args["bias"] = False
+    if dilations != [1, 1]:
+        args["dilation"] = size_arg(dilations)
+    if any(extra):
+        args["output_padding"] = size_arg(extra)
     index = r.layer("deconv", args, [r.canonical(x)])
     r.claim_weights(index, node.input[1:])
     r.put(node.output[0], index)
@@ -805,6 +821,31 @@ def _unary(kind: str) -> Callable[[Reader, Any], None]:
     return handle
 
 
+def _scaled_unary(kind: str, onnx_name: str, arg: str, default: float) -> Callable[[Reader, Any], None]:
+    def handle(r: Reader, node: Any) -> None:
+        x = r.data(node.input[0])
+        value = float(r.attr(node, onnx_name, default))
+        args = {} if np.isclose(value, KIND_DEFAULTS[kind], rtol=1e-6, atol=0) else {arg: _float(value)}
+        r.put(node.output[0], r.layer(kind, args, [x.tensor]), x.axes)
+    return handle
+
+
+KIND_DEFAULTS = {"elu": 1.0, "leaky_relu": 0.01}
+
+
+def handle_prelu(r: Reader, node: Any) -> None:
+    x = r.data(node.input[0])
+    dims = r.weight(node.input[1], "slope")
+    c = r.shape(x)[C]
+    if prod(dims) not in (1, c):
+        raise Unsupported("a PRelu whose slopes are neither one nor one per channel")
+    args = {"per_channel": True} if prod(dims) == c and c != 1 else {}
+    tensor = x.tensor if x.axes in ((C, H, W), (C,)) else r.canonical(x)
+    index = r.layer("prelu", args, [tensor])
+    r.claim_weights(index, [node.input[1]])
+    r.put(node.output[0], index, x.axes if tensor == x.tensor else (C, H, W))
+
+
 def handle_gelu(r: Reader, node: Any) -> None:
     x = r.data(node.input[0])
     approximate = r.attr(node, "approximate", "none")
@@ -883,8 +924,8 @@ def _pool(kind: str) -> Callable[[Reader, Any], None]:
             raise Unsupported(f"a {len(kernel)}-D pooling (archspec's are 2-D)")
         strides = list(r.attr(node, "strides", [1, 1]))
         dilations = list(r.attr(node, "dilations", [1, 1]))
-        if dilations != [1, 1]:
-            raise Unsupported("a dilated pooling window")
+        if dilations != [1, 1] and kind != "maxpool":
+            raise Unsupported("a dilated average pooling window")
         pads = window_pads(r, node, x, kernel, strides, dilations)
         args: dict[str, Any] = {"kernel": size_arg(kernel)}
         if strides != kernel:
@@ -893,6 +934,8 @@ def _pool(kind: str) -> Callable[[Reader, Any], None]:
             args["pad"] = pad_arg(pads)
         if r.attr(node, "ceil_mode", 0):
             args["ceil"] = True
+        if dilations != [1, 1]:
+            args["dilation"] = size_arg(dilations)
         r.put(node.output[0], r.layer(kind, args, [r.canonical(x)]))
     return handle
 
@@ -1042,6 +1085,13 @@ def handle_reshape(r: Reader, node: Any) -> None:
 def handle_transpose(r: Reader, node: Any) -> None:
     value = r.values.get(node.input[0])
     perm = [int(p) for p in r.attr(node, "perm")]
+    if value is None and node.input[0] in r.weight_dims:  # a weight read transposed (a tied output layer)
+        dims = r.weight_dims[node.input[0]]
+        r.weight_dims[node.output[0]] = tuple(dims[p] for p in perm)
+        if node.input[0] in r.learnable:
+            r.learnable.add(node.output[0])
+        r.transposed[node.output[0]] = node.input[0]
+        return
     if isinstance(value, Pending) and value.what == "grouped":
         if perm != [0, 2, 1, 3, 4]:
             raise Unsupported(f"a Transpose {perm} of grouped channels (a shuffle swaps the group axes)")
@@ -1203,6 +1253,9 @@ HANDLERS: dict[str, Callable[[Reader, Any], None]] = {
     "LayerNormalization": _norm("layernorm"), "GroupNormalization": _norm("groupnorm"),
     "RMSNormalization": _norm("rmsnorm"), "LRN": handle_lrn, "LpNormalization": handle_lpnorm,
     "Relu": _unary("relu"), "Sigmoid": _unary("sigmoid"), "HardSwish": _unary("hardswish"),
+    "Tanh": _unary("tanh"), "Mish": _unary("mish"), "Softplus": _unary("softplus"), "PRelu": handle_prelu,
+    "Elu": _scaled_unary("elu", "alpha", "alpha", 1.0),
+    "LeakyRelu": _scaled_unary("leaky_relu", "alpha", "slope", 0.01),
     "HardSigmoid": handle_hardsigmoid, "Gelu": handle_gelu, "Clip": handle_clip, "Softmax": handle_softmax,
     "Dropout": handle_dropout, "Identity": handle_identity,
     "Add": handle_add, "Sum": handle_sum, "Max": handle_max, "Mul": handle_mul,
@@ -1227,9 +1280,16 @@ def _archspec_op(kind: str, *fields: str) -> Callable[[Reader, Any], None]:
                 value = value.decode("utf-8", "replace")
             if isinstance(value, (list, tuple)):
                 value = size_arg(value) if name in ("size", "output_size") else tuple(value)
-            args["size" if name == "output_size" else name] = _float(value) if isinstance(value, float) else value
-        inputs = [r.channels_first(n) for n in node.input if n]
-        r.put(node.output[0], r.layer(kind, args, inputs))
+            field = "size" if name == "output_size" else name
+            if REGISTRY[kind].model_fields[field].annotation is bool:  # ONNX holds a bool as an int
+                value = bool(value)
+            args[field] = _float(value) if isinstance(value, float) else value
+        inputs = [r.natural(r.data(n)) for n in node.input if n and n in r.values]
+        declared = r.declared.get(node.output[0])
+        rank = len(declared) if declared is not None else 4
+        index = r.layer(kind, args, inputs)
+        r.claim_weights(index, [n for n in node.input if n and n not in r.values])
+        r.put(node.output[0], index, (H, C) if rank == 3 else (C,) if rank == 2 else (C, H, W))
     return handle
 
 
@@ -1242,6 +1302,20 @@ ARCHSPEC_HANDLERS: dict[str, Callable[[Reader, Any], None]] = {
     "AdaptiveAveragePool": _archspec_op("adaptiveavgpool", "output_size"),
     "AdaptiveMaxPool": _archspec_op("adaptivemaxpool", "output_size"),
     "Opaque": _archspec_op("opaque", "c", "h", "w", "op"),
+    "Softplus": _archspec_op("softplus", "beta", "threshold"),
+    "Attention": _archspec_op("attention", "heads", "head_dim", "kv_heads", "qkv_bias", "out_bias", "fused", "causal",
+                              "flash", "rel_pos", "cpb", "form"),
+    "ClassToken": _archspec_op("classtoken", "count"),
+    "ConcatTokens": _archspec_op("concat_tokens"),
+    "Embedding": _archspec_op("embedding", "vocab", "dim"),
+    "PatchMerge": _archspec_op("patchmerge"),
+    "Pick": _archspec_op("pick", "index"),
+    "PositionEmbedding": _archspec_op("posembed", "positions", "learned"),
+    "ToGrid": _archspec_op("to_grid", "h", "w"),
+    "ToTokens": _archspec_op("to_tokens"),
+    "TokenMean": _archspec_op("tokenmean"),
+    "Window": _archspec_op("window", "size", "shift", "grid", "pad"),
+    "Unwindow": _archspec_op("unwindow", "shift"),
 }
 
 
