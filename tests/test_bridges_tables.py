@@ -45,6 +45,18 @@ def test_a_kind_without_pytorch_module_is_an_error_naming_it() -> None:
     assert "priorbox" in text and "priors" in text and "head.arch:5" in text and "--stand-ins" in text
 
 
+def test_a_transformer_is_refused_by_name_until_its_modules_are_written() -> None:
+    graph = loads("""
+model tiny_vit
+input 3 x 32 x 32
+t = conv(16, 8, stride=8) > to_tokens > classtoken > posembed > layernorm > attention(2)
+""", "vit.arch")
+    with pytest.raises(ArchError) as caught:
+        export_pytorch(graph, stand_ins=True)
+    text = str(caught.value)
+    assert "vit.arch:4:" in text and "kind 'to_tokens' has no PyTorch equivalent" in text and "not written yet" in text
+
+
 def test_stand_ins_build_it_as_a_shape_only_module() -> None:
     code = export_pytorch(loads(SSD_HEAD, "head.arch"), stand_ins=True)
     assert "class PriorBoxShape(nn.Module)" in code and "PriorBoxShape(2)" in code

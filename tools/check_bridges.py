@@ -4,7 +4,8 @@
 
 1. Every spec (default: specs/ and its subfolders) is exported as a PyTorch
    file (`archspec export --to pytorch`, stand-ins for the detection layers
-   torch has no module for); PYTHON -- an interpreter with torch -- builds
+   torch has no module for; a spec whose kinds have no PyTorch module yet is
+   refused by name and listed); PYTHON -- an interpreter with torch -- builds
    each model and counts its parameters and BatchNorm running statistics
    (num_batches_tracked left out, as archspec and the reference count
    buffers), and runs it on zeros at two input sizes: the spec's own and
@@ -121,16 +122,22 @@ def main() -> int:
     from archspec import analyze, load
     from archspec.bridges.forms import framework_shape, plan_forms
     from archspec.bridges.pytorch_export import export_pytorch
+    from archspec.errors import ArchError
     from archspec.graph.shapes import infer_shapes
 
     folder = Path(options.keep or tempfile.mkdtemp(prefix="archspec-bridges-"))
     folder.mkdir(parents=True, exist_ok=True)
     manifest, expected = [], {}
     inputs_of: dict[str, list[list[list[int]]]] = {}
+    refused: list[tuple[str, str]] = []
     for path in spec_files(options.specs):
         name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
         graph = load(path)
-        text = export_pytorch(graph, stand_ins=True)
+        try:
+            text = export_pytorch(graph, stand_ins=True)
+        except ArchError as exc:
+            refused.append((name, str(exc).splitlines()[0]))
+            continue
         target = folder / (path.stem.replace("-", "_").replace(".", "_") + ".py")
         target.write_text(text, encoding="utf-8")
         cls = text.split("    model = ", 1)[1].split("()", 1)[0]
@@ -167,7 +174,10 @@ def main() -> int:
                   f"at {' and '.join('x'.join(map(str, i[0][1:])) for i in inputs_of[got['spec']])}")
         else:
             print(f"FAIL {got['spec']}: torch {figures}, archspec {(want['params'], want['buffers'], want['outputs'])}")
-    print(f"PyTorch export: {passed}/{len(report['models'])} specs equal at two sizes (torch {report['torch']})")
+    for name, why in refused:
+        print(f"REFUSED {name}: {why}")
+    print(f"PyTorch export: {passed}/{len(report['models'])} specs equal at two sizes (torch {report['torch']}); "
+          f"{len(refused)} refused by name")
 
     onnx_ok = check_torchvision_imports(report)
     return 0 if passed == len(report["models"]) and onnx_ok else 1

@@ -27,7 +27,7 @@ from ..graph.layer_graph import BlockInstance, Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Shape
 from .forms import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
-from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, Inline, Module, module_for
+from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, STAND_INS, Inline, Module, module_for
 
 MISSING = object()
 PY_RESERVED = {"in", "x", "self", "def", "class", "return", "if", "else", "for", "while", "import", "from",
@@ -193,10 +193,10 @@ class TorchWriter:
             spec = module_for(node.layer, [self.shapes[j] for j in node.inputs], self.plan.wanted[i],
                               self.shapes[i], self.plan.output[i], self.stand_ins)
             if spec is None:
+                hint = ("export with stand-ins (--stand-ins): modules of its output shape that compute nothing"
+                        if node.kind in STAND_INS else None)
                 raise self.graph.error(f"layer '{node.name}': kind '{node.kind}' has no PyTorch equivalent: "
-                                       f"{NO_TORCH.get(node.kind, 'not in the PyTorch table')}", node,
-                                       hint="export with stand-ins (--stand-ins): modules of its output shape "
-                                            "that compute nothing")
+                                       f"{NO_TORCH.get(node.kind, 'not in the PyTorch table')}", node, hint=hint)
             found.append(Item(relative(node.name, prefix), i, list(node.inputs), spec=spec))
         self.entries[id(found)] = entry
         if entry >= 0:

@@ -390,6 +390,9 @@ NO_TORCH = {
     "detection_output": "SSD's decoding and NMS need thresholds and priors' variances the spec does not hold",
     "opaque": "an imported operator archspec has no kind for",
 }
+# Kinds a stand-in can take the place of: no weights, an output shape from a rule.
+STAND_INS = {"priorbox", "proposal", "roipool", "psroipool", "detection_output", "opaque"}
+
 # Token sequences and attention came to archspec after the PyTorch bridge was
 # written: their modules (nn.Embedding, the class token and position
 # parameters, Swin's windows, attention in each of its forms with its exact
@@ -594,7 +597,7 @@ def module_for(layer: Layer, in_shapes: list[Shape], in_forms: list[str], out_sh
     entry = TORCH_MODULES.get(layer.kind)
     if entry is not None:
         return entry(site)
-    if stand_ins and layer.kind in NO_TORCH:
+    if stand_ins and layer.kind in STAND_INS:
         return stand_in(site)
     return None
 
