@@ -88,7 +88,10 @@ if __name__ == "__main__":
 def spec_files(args: list[str]) -> list[Path]:
     from archspec.costs.model_table import model_specs
 
-    return model_specs([Path(a) for a in args] or [ROOT / "specs"])
+    if args:
+        return model_specs([Path(a) for a in args])
+    folders = [ROOT / "specs", *sorted(p for p in (ROOT / "specs").iterdir() if p.is_dir() and p.name != "lib")]
+    return model_specs(folders)
 
 
 def sizes_of(graph: object) -> list[tuple[int, int] | None]:

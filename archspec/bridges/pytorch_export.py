@@ -117,6 +117,7 @@ class Item:
     inputs: list[int]
     spec: Module | Inline | None = None
     call: BlockInstance | None = None
+    repeat: int = 0  # a run of this many identical calls, one after the other (0: a single item)
 
 
 @dataclass(slots=True)
@@ -227,6 +228,7 @@ class TorchWriter:
 
     def make_classes(self, block: str, instances: list[BlockInstance]) -> None:
         per = [self.items(b.name + ".", b.first, b.end, self.children[id(b)], b.input) for b in instances]
+        per = self.collapse_repeats(per)
         groups = self.compatible(per)
         for n, members in enumerate(groups):
             name = self.unique_class(class_name(block) + ("" if n == 0 else f"Variant{n + 1}"))
@@ -238,6 +240,50 @@ class TorchWriter:
             for m in members:
                 self.klass_of[id(instances[m])] = klass
 
+    def collapse_repeats(self, per: list[list[Item]]) -> list[list[Item]]:
+        """Runs of identical calls, each reading the one before (`unit x n`), as
+        one item built n times -- where some instance has such a run of two or
+        more starting at the same name, every instance's run there is one."""
+        def runs(items: list[Item]) -> dict[str, int]:
+            found: dict[str, int] = {}
+            k = 0
+            while k < len(items):
+                j = k
+                while (j + 1 < len(items) and self.same_call(items[k], items[j + 1])
+                       and items[j + 1].inputs == [items[j].output]):
+                    j += 1
+                if items[k].call is not None and len(items[k].inputs) == 1:
+                    found[items[k].rel] = j - k + 1
+                k = j + 1
+            return found
+
+        per_runs = [runs(items) for items in per]
+        starts = {rel for found in per_runs for rel, n in found.items() if n >= 2}
+        collapsed = []
+        for items, found in zip(per, per_runs):
+            out: list[Item] = []
+            k = 0
+            while k < len(items):
+                it = items[k]
+                n = found.get(it.rel, 1) if it.rel in starts else 1
+                if it.rel in starts:
+                    last = items[k + n - 1]
+                    out.append(Item(it.rel, last.output, it.inputs, call=it.call, repeat=n))
+                else:
+                    out.append(it)
+                k += n
+            self.entries[id(out)] = self.entries.get(id(items), -1)
+            if id(items) in self.ext_index:
+                self.ext_index[id(out)] = self.ext_index[id(items)]
+            collapsed.append(out)
+        return collapsed
+
+    def same_call(self, a: Item, b: Item) -> bool:
+        if a.call is None or b.call is None:
+            return False
+        ka, kb = self.klass_of[id(a.call)], self.klass_of[id(b.call)]
+        return ka is kb and repr(ka.values[id(a.call)]) == repr(kb.values[id(b.call)])
+
     def unique_class(self, name: str) -> str:
         candidate, n = name, 1
         while candidate in self.class_names or candidate in HELPERS:
@@ -248,7 +294,7 @@ class TorchWriter:
 
     def item_type(self, item: Item) -> tuple[Any, ...]:
         if item.call is not None:
-            return ("call", id(self.klass_of[id(item.call)]))
+            return ("repeat" if item.repeat else "call", id(self.klass_of[id(item.call)]))
         if isinstance(item.spec, Inline):
             return ("inline", item.spec.template(["a", "b", "c", "d", "e", "f"][:max(1, len(item.inputs))]))
         assert isinstance(item.spec, Module)
@@ -380,6 +426,8 @@ class TorchWriter:
             else:
                 texts = [self.constructor(table[c][0], table[c][1], params, helpers) for c in chain]
                 label = identifier(statement_of(first_rel) if len(chain) > 1 else first_rel.replace(".", "_"))
+                if sample.repeat:
+                    label = identifier(sample.call.block + "s") if sample.call is not None else label
                 attr = unique_name(label, attr_names)
                 if len(chain) > 1:
                     helpers.add("Chain")
@@ -488,7 +536,11 @@ class TorchWriter:
                 if p in klass.defaults:
                     positional = False
                 parts.append(text if positional else f"{p}={text}")
-            return f"{klass.name}({', '.join(parts)})"
+            call = f"{klass.name}({', '.join(parts)})"
+            if sample.repeat:
+                count = params.express(tuple(row[m].repeat for m in present), "n", present)
+                return f"nn.Sequential(*({call} for _ in range({count})))"
+            return call
         assert isinstance(sample.spec, Module)
         helpers.update(all_helpers(sample.spec))
         flats = [flat_values(filled(row[m].spec)) for m in present]
@@ -675,7 +727,7 @@ class Params:
     def express(self, vector: tuple[Any, ...], hint: str, present: list[int], channels: bool = False,
                 owner: str = "") -> str:
         full = len(present) == self.n
-        if len(set(map(repr, vector))) == 1 and full:
+        if len(set(map(repr, vector))) == 1 and (full or vector[0] is not None):
             return py(vector[0])
         pools = [self.vectors, self.declared]
         order = ["in_channels"] if channels else []
@@ -693,6 +745,8 @@ class Params:
                         for k in range(2, 9):
                             if all(v == k * b for v, b in zip(vector, base)):
                                 return f"{k} * {self.use(name, base_full)}"
+                        if all(v == b - 1 for v, b in zip(vector, base)):  # the repeats after a first unit
+                            return f"{self.use(name, base_full)} - 1"
         if not full:
             filled_vector = [None] * self.n
             for m, v in zip(present, vector):
