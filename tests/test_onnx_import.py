@@ -498,3 +498,51 @@ def test_metadata_comes_from_the_model(tmp_path: Path) -> None:
     text = import_onnx(path).text
     assert text.startswith("model test\n") or text.startswith("model tiny_net\n")
     assert '@source "tiny_net.onnx (exporter 1.2, opset 23)"' in text
+
+
+# ---- every refusal names the node and says why -------------------------------------------
+
+ERRORS = [
+    ([node("Flatten", ["x"], "f"), node("Gemm", ["f", "w"], transA=1)], {"w": [192, 7]}, {}, "transA"),
+    ([node("Flatten", ["x"], "f"), node("Gemm", ["f", "w"], alpha=2.0)], {"w": [192, 7]}, {}, "scaled by alpha"),
+    ([node("Flatten", ["x"], "f"), node("Gemm", ["f", "w", "b"], beta=0.5)], {"w": [192, 7], "b": [7]}, {},
+     "bias is scaled by beta"),
+    ([node("MatMul", ["x", "w"])], {"w": [8, 4]}, {}, "not the channels"),
+    ([node("Conv", ["x", "w"])], {"w": [4, 3, 3, 3, 3]}, {}, "3-D convolution"),
+    ([node("ConvTranspose", ["x", "w"], output_shape=[16, 16])], {"w": [3, 4, 2, 2]}, {}, "output_shape"),
+    ([node("Add", ["x", "b"])], {"b": [3, 1, 1]}, {}, "not a Linear's bias"),
+    ([node("Concat", ["x", "x"], axis=2)], {}, {}, "not the channels"),
+    ([helper.make_node("Split", ["x", "s"], ["a", "b"], name="split", axis=2)], {}, {"s": [4, 4]}, "not the channels"),
+    ([node("Squeeze", ["x", "axes"])], {}, {"axes": [0]}, "batch axis"),
+    ([node("LpNormalization", ["x"], "n", axis=1, p=1), node("Mul", ["n", "s"])], {"s": [3, 1, 1]}, {},
+     "other than L2"),
+    ([node("GroupNormalization", ["x", "s", "b"], num_groups=3)], {"s": [3], "b": [3]}, {}, None),
+    ([node("Softmax", ["x"], axis=1)], {}, {}, None),
+    ([node("Resize", ["x", "", ""], mode="nearest")], {}, {}, "without scales or sizes"),
+    ([node("ReduceMean", ["x", "axes"])], {}, {"axes": [1]}, "global average pool"),
+    ([helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y", "mean", "var"], name="bn",
+                       training_mode=1), node("Add", ["mean", "mean"], "z")],
+     {"s": [3], "b": [3], "m": [3], "v": [3]}, {}, "batch statistics are read"),
+]
+
+
+@pytest.mark.parametrize(("nodes", "weights", "consts", "message"), ERRORS)
+def test_refusals(nodes: list[Any], weights: dict[str, list[int]], consts: dict[str, Any], message: str | None) -> None:
+    model = build(nodes, weights, consts, outputs=[nodes[0].output[0]] if message and "statistics" in message
+                  else None)
+    if message is None:  # these map (listed to show they are not refused)
+        assert totals(spec(model)).output_shape == (3, 8, 8)
+        return
+    with pytest.raises(ArchError, match=message) as caught:
+        spec(model)
+    assert "test.onnx: node " in str(caught.value) and " of " in str(caught.value)
+
+
+def test_softmax_of_an_old_opset_over_several_axes_is_refused() -> None:
+    with pytest.raises(ArchError, match="opset < 13 Softmax over several axes"):
+        spec(build([node("Softmax", ["x"], axis=1)], opset=11))
+
+
+def test_groupnorm_with_a_scale_per_group_is_refused() -> None:
+    with pytest.raises(ArchError, match="one scale per group"):
+        spec(build([node("GroupNormalization", ["x", "s", "b"], num_groups=1)], {"s": [1], "b": [1]}))
