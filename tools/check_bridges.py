@@ -141,7 +141,9 @@ def main() -> int:
         except ArchError as exc:
             refused.append((name, str(exc).splitlines()[0]))
             continue
-        target = folder / (path.stem.replace("-", "_").replace(".", "_") + ".py")
+        path = path.resolve()
+        place = path.relative_to(ROOT / "specs") if path.is_relative_to(ROOT / "specs") else Path(path.name)
+        target = folder / ("_".join(place.with_suffix("").parts).replace("-", "_").replace(".", "_") + ".py")
         target.write_text(text, encoding="utf-8")
         cls = text.split("    model = ", 1)[1].split("()", 1)[0]
         inputs, outputs = [], []

@@ -252,7 +252,11 @@ class TorchWriter:
                 while (j + 1 < len(items) and self.same_call(items[k], items[j + 1])
                        and items[j + 1].inputs == [items[j].output]):
                     j += 1
-                if items[k].call is not None and len(items[k].inputs) == 1:
+                call = items[k].call
+                # a run is built as an nn.Sequential: each call must hand on its tensor in the
+                # form the next reads it in (a ConvNeXt block takes nchw and gives channels-last)
+                if call is not None and len(items[k].inputs) == 1 and \
+                        self.plan.output[call.output] == self.wanted_by(call, call.input):
                     found[items[k].rel] = j - k + 1
                 k = j + 1
             return found
@@ -507,8 +511,9 @@ class TorchWriter:
             if chains and chainable:
                 prev_rel, prev_row = table[chains[-1][-1]]
                 prev = next(it for it in prev_row if it is not None)
-                reads_as_is = sample.call is not None or self.plan.wanted[sample.output][0] == self.plan.output[
-                    prev.output]
+                wants = (self.wanted_by(sample.call, sample.inputs[0]) if sample.call is not None
+                         else self.plan.wanted[sample.output][0])
+                reads_as_is = wants == self.plan.output[prev.output]
                 prev_chainable = (not (prev.call is None and isinstance(prev.spec, Inline))
                                   and all(it is not None for it in prev_row) and "." in prev_rel
                                   and len(self.wiring[prev_rel]) == 1)
