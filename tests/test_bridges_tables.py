@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from archspec import loads
-from archspec.bridges.forms import FORM_RULES, unruled_kinds
+from archspec.bridges.layouts import FORM_RULES, unruled_kinds
 from archspec.bridges.onnx_ops import ONNX_OPS
 from archspec.bridges.pytorch_export import export_pytorch
 from archspec.bridges.torch_modules import NO_TORCH, TORCH_MODULES

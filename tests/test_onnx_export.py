@@ -11,7 +11,7 @@ import pytest
 onnx = pytest.importorskip("onnx")
 
 from archspec import load, loads  # noqa: E402
-from archspec.bridges.forms import framework_shape, plan_forms  # noqa: E402
+from archspec.bridges.layouts import framework_shape, plan_forms  # noqa: E402
 from archspec.bridges.onnx_export import export_onnx  # noqa: E402
 from archspec.graph.shapes import infer_shapes  # noqa: E402
 

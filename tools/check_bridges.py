@@ -123,7 +123,7 @@ def main() -> int:
     options = parser.parse_args()
 
     from archspec import analyze, load
-    from archspec.bridges.forms import framework_shape, plan_forms
+    from archspec.bridges.layouts import framework_shape, plan_forms
     from archspec.bridges.pytorch_export import export_pytorch
     from archspec.errors import ArchError
     from archspec.graph.shapes import infer_shapes

@@ -10,14 +10,13 @@ layouts (forms.py) where a layer wants another one than its input has.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Shape
-from .forms import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
+from .layouts import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
 from .onnx_ops import ARCHSPEC_DOMAIN, ONNX_OPS, Emit
 
 OPSET = 23  # RMSNormalization (23), GroupNormalization's per-channel scale (21), Gelu (20), Resize axes (18)
@@ -202,11 +201,4 @@ def export_onnx(graph: Graph, size: tuple[int, int] | None = None, source: str =
     return model
 
 
-def write_onnx(model: Any, path: Path) -> None:
-    """Write the model atomically (a temporary file renamed into place)."""
-    from .files import write_atomically
-
-    write_atomically(path, model.SerializeToString())
-
-
-__all__ = ["OPSET", "OnnxWriter", "export_onnx", "require_onnx", "write_onnx"]
+__all__ = ["OPSET", "OnnxWriter", "export_onnx", "require_onnx"]

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ArchError
+from ..files import NotARegularFile, read_limited
 from ..graph.load import load_graph_from_text
-from ..limits import MAX_FILE_BYTES
+from ..limits import MAX_ONNX_BYTES
 from .network import Network
 from .onnx_export import require_onnx
 from .spec_writer import write_spec
-
-MAX_ONNX_BYTES = 64 * MAX_FILE_BYTES  # a graph's structure; its weights may sit in external files
 
 
 @dataclass(slots=True)
@@ -31,21 +30,23 @@ class Imported:
 
 
 def read_model(path: Path) -> Any:
-    """The ONNX model in a file (its weights' data left where they are)."""
+    """The ONNX model in a file (its weights' data left where they are), read
+    as archspec reads every file: a regular file, at most MAX_ONNX_BYTES."""
     onnx = require_onnx()
     display = str(path)
     try:
-        size = path.stat().st_size
+        data = read_limited(path, MAX_ONNX_BYTES)
     except FileNotFoundError:
         raise ArchError(f"no such ONNX file: {display}") from None
+    except NotARegularFile as exc:
+        raise ArchError(f"{display} is {exc.kind}, not an ONNX file") from None
     except OSError as exc:
-        raise ArchError(f"cannot read {display}: {exc.strerror}") from None
-    if path.is_dir():
-        raise ArchError(f"{display} is a directory, not an ONNX file")
-    if size > 16 * MAX_ONNX_BYTES:
-        raise ArchError(f"{display} is {size:,} bytes, too large to read as an ONNX graph")
+        raise ArchError(f"cannot read {display}: {exc.strerror or exc}") from None
+    if len(data) > MAX_ONNX_BYTES:
+        raise ArchError(f"{display} is larger than {MAX_ONNX_BYTES:,} bytes: too large to read as an ONNX graph "
+                        "(a graph with its weights inside; archspec needs only their shapes)")
     try:
-        model = onnx.load(str(path), load_external_data=False)
+        model = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf's DecodeError and friends
         raise ArchError(f"{display} is not an ONNX model ({type(exc).__name__})") from None
     if not model.graph.node:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..kinds import Layer, Shape
 from ..kinds.shape import padding, pair
-from .forms import NC, NCHW, NHWC, NLC
+from .layouts import NC, NCHW, NHWC, NLC
 
 if TYPE_CHECKING:
     from .onnx_export import OnnxWriter

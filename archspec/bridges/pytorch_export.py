@@ -26,7 +26,7 @@ from typing import Any
 from ..graph.layer_graph import BlockInstance, Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Shape
-from .forms import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
+from .layouts import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
 from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, STAND_INS, Inline, Module, module_for
 
 MISSING = object()

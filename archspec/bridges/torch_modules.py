@@ -23,7 +23,7 @@ from typing import Any
 
 from ..kinds import Layer, Shape
 from ..kinds.shape import padding, pair
-from .forms import NC, NCHW, NHWC, NLC
+from .layouts import NC, NCHW, NHWC, NLC
 
 
 @dataclass(slots=True)

@@ -21,9 +21,9 @@ def draw(
 ) -> None:
     """Draw the network: layers (or block calls) as nodes with their kind and output shape,
     edges labelled with tensor sizes, each node shaded by its share of FLOPs or memory."""
-    from ..bridges.files import write_atomically
     from ..costs.engine import analyze
     from ..errors import ArchError
+    from ..files import write_text_atomic
     from ..graph.load import load_graph
     from ..views.draw import draw_svg
 
@@ -33,7 +33,7 @@ def draw(
         graph = load_graph(spec, parse_overrides(set_))
         analysis = analyze(graph, parse_size(size), convention=chosen(convention))
         text = draw_svg(graph, analysis, expand, shade)
-        write_atomically(output, text)
+        write_text_atomic(output, text)
     except ArchError as exc:
         fail(exc)
     typer.echo(f"{output}: {len(text):,} bytes", err=True)

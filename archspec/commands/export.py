@@ -26,8 +26,8 @@ def export(
 ) -> None:
     """Write the spec as a PyTorch nn.Module (one class per block, the spec's names kept;
     its parameters, buffers and output shape are archspec's) or as an ONNX graph."""
-    from ..bridges.files import write_atomically
     from ..errors import ArchError
+    from ..files import write_atomic
     from ..graph.load import load_graph
 
     try:
@@ -43,7 +43,15 @@ def export(
 
             data = export_pytorch(graph, parse_size(size), stand_ins)
         if output is not None:
-            write_atomically(output, data)
+            target = output
+
+            def write(temporary: Path) -> None:
+                if isinstance(data, bytes):
+                    temporary.write_bytes(data)
+                else:
+                    temporary.write_text(data, encoding="utf-8")
+
+            write_atomic(target, write)
     except ArchError as exc:
         fail(exc)
     if output is None:

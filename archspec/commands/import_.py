@@ -19,14 +19,14 @@ def import_(
     """Read an ONNX graph (no weights needed beyond their shapes) and write it as a spec:
     named statements, repeated structure as blocks, the model's metadata. The spec is
     checked by loading it: its parameters, buffers and output shape are the graph's."""
-    from ..bridges.files import write_atomically
     from ..bridges.onnx_import import import_onnx
     from ..errors import ArchError
+    from ..files import write_text_atomic
 
     try:
         imported = import_onnx(model, opaque, parse_size(size))
         if output is not None:
-            write_atomically(output, imported.text)
+            write_text_atomic(output, imported.text)
     except ArchError as exc:
         fail(exc)
     for note in imported.notes:
