@@ -25,12 +25,16 @@ FIGURES = ("params", "buffers", "param_bytes", "feature_bytes", "flops", "macs")
 
 def assert_rows_match_engine(graph, rows, upto=None) -> int:
     """Every figure of every row that runs equals analyze's; every error row
-    is a size analyze refuses.  Returns the number of rows that ran."""
+    is a size analyze refuses, and says why in analyze's words: the layer, its
+    reason and the hint (the smallest size that works).  Returns the number of
+    rows that ran."""
     ran = 0
     for row in rows:
         if row.figures is None:
-            with pytest.raises(ArchError):
+            with pytest.raises(ArchError) as refused:
                 analyze(graph, (row.height, row.width), batch=row.batch, upto=upto)
+            error = refused.value
+            assert row.error == error.message + (f"; {error.hint}" if error.hint else ""), (row.height, row.width)
             continue
         totals = analyze(graph, (row.height, row.width), batch=row.batch, upto=upto).totals
         for figure in FIGURES:
@@ -64,7 +68,9 @@ def test_network_that_runs_only_at_some_residues() -> None:
     assert not model.runs.all()
     rows = sweep_graph(graph, parse_sizes("224:260"), [1])
     failing = [r for r in rows if r.figures is None]
-    assert failing and all("disagree" in (r.error or "") for r in failing)
+    # the concatenation that refuses, as analyze names it
+    assert failing and all(r.error and r.error.startswith("concat '") and "differ in height or width" in r.error
+                           for r in failing)
     assert assert_rows_match_engine(graph, rows) == len(rows) - len(failing)
 
 
@@ -113,14 +119,19 @@ def test_cli_formats_and_plot(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     records = list(csv.DictReader(io.StringIO(result.output)))
     assert len(records) == 4
-    assert records[0]["error"].startswith("input too small") and records[0]["flops"] == ""
+    # 160 -> 80 (conv1, stride 2) -> 40 (pool1) -> 20 -> 10 -> 5 (res3..res5): pool5's 7x7
+    # window does not fit 5x5, and 195 is the smallest side that leaves pool5 7x7
+    assert records[0]["error"] == ("avgpool 'pool5' at line 20: input too small: a 7x7 window does not fit "
+                                   "the padded input 5x5x2048; the smallest square input that works is 195 x 195")
+    assert records[0]["flops"] == ""
     # 3,884,069,864 FLOPs: analyze's total for resnet-50 at 224 (the table row reads 4 GFLOPs)
     assert int(records[2]["flops"]) == analyze(load(spec), 224).totals.flops
     assert int(records[3]["flops"]) == 8 * int(records[2]["flops"])
     result = runner.invoke(app, ["sweep", spec, "--size", "224", "--format", "json"])
     assert json.loads(result.output)[0]["params"] == 25_557_096
     result = runner.invoke(app, ["sweep", spec, "--size", "160:288:64"])
-    assert result.exit_code == 0 and "error: input too small" in result.output and "GFLOPs" in result.output
+    assert result.exit_code == 0 and "GFLOPs" in result.output
+    assert "error: avgpool 'pool5' at line 20: input too small" in result.output
     chart = tmp_path / "cost.png"
     result = runner.invoke(app, ["sweep", spec, "--size", "224:448:32", "--batch", "1,2", "--plot", str(chart)])
     assert result.exit_code == 0, result.output

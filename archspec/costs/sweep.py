@@ -24,7 +24,7 @@ import numpy as np
 from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..graph.layer_graph import Graph
-from ..graph.shapes import NOT_VECTORISED, guarded, propagate_many, works
+from ..graph.shapes import NOT_VECTORISED, guarded, propagate_many, refusal, smallest_hint, smallest_working_size
 from ..graph.sides import SideModel, build_side_model
 from ..kinds import Layer
 from ..kinds.shape import TOKENS
@@ -240,7 +240,7 @@ def _priced_grid(graph: Graph, nodes: list[int], shapes: dict[int, tuple[Any, ..
 
 @dataclass
 class SweepRow:
-    values: dict[str, Any]  # the --set values of this row
+    values: dict[str, Any]  # the parameter values of this row
     height: int
     width: int
     batch: int
@@ -269,7 +269,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     side model (tokens made from H x W, Swin's windows, a sequence with a
     bounded length) is priced at every size together from the layers' own
     shape rules."""
-    nodes = analysed_nodes(graph, upto)  # user errors (an unknown --upto) surface here
+    nodes = analysed_nodes(graph, upto)  # user errors (an unknown `upto`) surface here
     try:
         model: SideModel | None = side_model(graph, upto)
     except ArchError:
@@ -287,6 +287,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
         else:
             totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention, figure > EXACT_FIGURE)
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
+    refusals = Refusals(graph, nodes)
     per_size = []
     for p, (h, w) in enumerate(sizes):
         one: dict[str, int] | None
@@ -294,7 +295,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
         if p in position:
             one = {q: int(totals[q][position[p]]) for q in QUANTITIES}
         else:
-            one, error = _engine_figures(graph, nodes, model, (h, w), upto, dtype, convention)
+            one, error = _engine_figures(graph, refusals, model, (h, w), upto, dtype, convention)
         per_size.append((h, w, one, error))
     running = [(h, w) for h, w, one, _ in per_size if one is not None]
     notes = iter(channels_following_sizes(graph, nodes, running))
@@ -326,10 +327,13 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
         failed = np.concatenate([failed, bad])
     sizes = list(zip(hs.tolist(), ws.tolist()))
     running = [size for p, size in enumerate(sizes) if not failed[p]]
-    notes = iter(channels_following_sizes(graph, analysed_nodes(graph, upto), running))
+    nodes = analysed_nodes(graph, upto)
+    notes = iter(channels_following_sizes(graph, nodes, running))
+    refusals = Refusals(graph, nodes)
     rows = []
     for p, (h, w) in enumerate(sizes):
         one = None if failed[p] else {q: int(totals[q][p]) for q in QUANTITIES}
+        error = None if one is not None else refusals.why((h, w)) or "the network does not run at this size"
         said = next(notes) if one is not None else []
         for batch in batches:
             figures = None
@@ -337,8 +341,7 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                 figures = dict(one)
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures,
-                                 "the network does not run at this size" if one is None else None, said,
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said,
                                  graph.nodes[graph.input_ids[0]].layout == TOKENS))
     return rows
 
@@ -359,15 +362,39 @@ def largest_figures(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | No
     return max(t.params + t.buffers, t.param_bytes, t.feature_bytes, t.flops, t.macs), side
 
 
-def _engine_figures(graph: Graph, nodes: list[int], model: SideModel | None, size: tuple[int, int],
+class Refusals:
+    """Why the network does not run at a size, as `analyze` says it: the
+    layer that refuses, its reason and, for an input that is too small, the
+    smallest square input that works (searched once per graph)."""
+
+    def __init__(self, graph: Graph, nodes: list[int]) -> None:
+        self.graph, self.nodes = graph, nodes
+        self.smallest: int | None = None
+        self.searched = False
+
+    def why(self, size: tuple[int, int]) -> str | None:
+        found = refusal(self.graph, self.nodes, size)
+        if found is None:
+            return None
+        message, empty = found
+        if empty:
+            if not self.searched:
+                self.smallest = smallest_working_size(self.graph, self.nodes, size)
+                self.searched = True
+            if self.smallest is not None:
+                message += f"; {smallest_hint(self.smallest)}"
+        return message
+
+
+def _engine_figures(graph: Graph, refusals: Refusals, model: SideModel | None, size: tuple[int, int],
                     upto: str | None, dtype: str, convention: str) -> tuple[dict[str, int] | None, str | None]:
     """One size the model does not cover: the engine's figures, or why it does not run."""
-    maybe = model is None or (size[0] < model.min_size[0] or size[1] < model.min_size[1])
-    if not maybe or not works(graph, nodes, size):
-        reason = model.failure(*size) if model else "the network does not run at this size"
-        if model is not None and maybe:
-            reason = f"input too small: some layer's output is empty at {size[0]} x {size[1]}"
+    reason = refusals.why(size)
+    if reason is not None:
         return None, reason
+    if model is not None and not (size[0] < model.min_size[0] or size[1] < model.min_size[1]):
+        # the model says it does not run, the layers say it does: the model's reason
+        return None, model.failure(*size)
     totals = analyze(graph, size, 1, upto, dtype, convention).totals
     figures = {q: getattr(totals, q) for q in QUANTITIES}
     return figures, None

@@ -88,23 +88,45 @@ def works(graph: Graph, nodes: Sequence[int] | None, size: Size) -> bool:
         return False
 
 
-def shape_error(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: ShapeError,
-                size: Size | None, nodes: Sequence[int] | None) -> ArchError:
-    """The located error for a layer that cannot take its inputs; for an
-    input that is too small, with the smallest square size that works."""
+def refusal_message(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: ShapeError) -> str:
+    """What a layer that cannot take its inputs says: its kind, name and line,
+    then the rule's reason (`input too small: ...` when an output is empty)."""
     node = graph.nodes[index]
     where = f"{node.kind} '{node.name}' at line {node.location.line}"
+    if exc.empty:
+        return f"{where}: input too small: {exc}"
     message = f"{where}: {exc}"
     if "input" not in str(exc):  # name the inputs unless the rule's message already does
         message += " (input " + ", ".join(show(s, graph.nodes[j].layout)
                                           for s, j in zip(inputs, node.inputs) if s is not None) + ")"
+    return message
+
+
+def smallest_hint(side: int) -> str:
+    return f"the smallest square input that works is {side} x {side}"
+
+
+def shape_error(graph: Graph, index: int, inputs: Sequence[Shape | None], exc: ShapeError,
+                size: Size | None, nodes: Sequence[int] | None) -> ArchError:
+    """The located error for a layer that cannot take its inputs; for an
+    input that is too small, with the smallest square size that works."""
     hint = None
     if exc.empty:
         smallest = smallest_working_size(graph, nodes, current_size(graph, size))
         if smallest is not None:
-            hint = f"the smallest square input that works is {smallest} x {smallest}"
-        message = f"{where}: input too small: {exc}"
-    return graph.error(message, node, hint)
+            hint = smallest_hint(smallest)
+    return graph.error(refusal_message(graph, index, inputs, exc), graph.nodes[index], hint)
+
+
+def refusal(graph: Graph, nodes: Sequence[int] | None, size: Size) -> tuple[str, bool] | None:
+    """Why the network (or `nodes`) does not run at `size`, in the words of
+    `infer_shapes`'s error, and whether an output came out empty (the input
+    is too small); None where it runs."""
+    try:
+        _propagate(graph, size, nodes)
+    except _Refused as refused:
+        return refusal_message(graph, refused.index, refused.inputs, refused.error), refused.error.empty
+    return None
 
 
 def current_size(graph: Graph, size: Size | None) -> Size:
