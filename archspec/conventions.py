@@ -88,5 +88,5 @@ def get_convention(name: str) -> Convention:
 
     if name not in CONVENTIONS:
         raise ArchError(f"unknown convention '{name}'; known: {', '.join(CONVENTIONS)}",
-                        hint=suggest(name, CONVENTIONS))
+                        hint=suggest(name, CONVENTIONS), argument="convention")
     return CONVENTIONS[name]

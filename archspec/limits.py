@@ -18,7 +18,7 @@ MAX_ARITHMETIC = 10**30  # a larger intermediate value in a spec's arithmetic is
 MAX_SIDE = 1 << 20  # an input side beyond a million pixels is a typo, not an image
 MAX_STRIDE = 4096  # total stride beyond which per-residue cost models get too large to be useful
 MAX_POINTS = 1_000_000  # rows of one sweep
-MAX_BATCH = 1 << 30  # the largest batch --fit looks for
+MAX_BATCH = 1 << 30  # the largest batch the batch fit (training's `fit`) looks for
 
 # importing other formats
 MAX_ONNX_BYTES = 512 * 1024 * 1024  # an ONNX file read whole: a graph with its weights inside (ResNet-50's is 100 MB)

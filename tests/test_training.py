@@ -77,7 +77,7 @@ def test_nothing_fits_is_a_clear_error(net) -> None:  # type: ignore[no-untyped-
 
 @pytest.mark.parametrize("text,expected", [("24GB", 24 * 1024**3), ("24 GiB", 24 * 1024**3),
                                            ("512MB", 512 * 1024**2), ("1.5T", int(1.5 * 1024**4)),
-                                           ("1000", 1000)])
+                                           ("1000B", 1000), ("1000 B", 1000)])
 def test_parse_bytes(text: str, expected: int) -> None:
     assert parse_bytes(text) == expected
 
@@ -86,6 +86,13 @@ def test_parse_bytes(text: str, expected: int) -> None:
 def test_parse_bytes_rejects(text: str) -> None:
     with pytest.raises(ArchError):
         parse_bytes(text)
+
+
+def test_a_size_without_its_unit_is_refused_not_read_as_bytes() -> None:
+    # `--fit 24` meant 24 GB to the user who typed it; 24 bytes fits no network
+    with pytest.raises(ArchError, match="'24' has no unit") as refused:
+        parse_bytes("24")
+    assert refused.value.argument == "memory" and "24GB" in (refused.value.hint or "")
 
 
 def test_unknown_optimizer(net) -> None:  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ class Device:
     def peak_for(self, dtype: str) -> float:
         if dtype not in self.peak:
             raise ArchError(f"{self.title} has no {dtype} rate in the catalogue; "
-                            f"known: {', '.join(self.peak)}")
+                            f"known: {', '.join(self.peak)}", argument="dtype")
         return self.peak[dtype]
 
 
@@ -70,5 +70,5 @@ def get_device(name: str) -> Device:
     key = name.lower().replace("-", "").replace(" ", "")
     if key not in DEVICES:
         raise ArchError(f"unknown device '{name}'; known: {', '.join(DEVICES)}",
-                        hint=suggest(key, DEVICES))
+                        hint=suggest(key, DEVICES), argument="device")
     return DEVICES[key]

@@ -84,7 +84,7 @@ class Analysis:
 def check_dtype(dtype: str) -> int:
     """Bytes per element of a dtype, or an error naming the known ones."""
     if dtype not in DTYPE_BYTES:
-        raise ArchError(f"unknown dtype '{dtype}'; known: {', '.join(DTYPE_BYTES)}")
+        raise ArchError(f"unknown dtype '{dtype}'; known: {', '.join(DTYPE_BYTES)}", argument="dtype")
     return DTYPE_BYTES[dtype]
 
 
@@ -96,9 +96,13 @@ def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
         return list(range(len(graph.nodes)))
     if not upto.strip():
         raise ArchError("give a layer name", argument="upto")
-    nodes = graph.ancestors(graph.find(upto))
+    try:
+        nodes = graph.ancestors(graph.find(upto))
+    except ArchError as exc:  # the name is the `upto` argument's
+        exc.argument = exc.argument or "upto"
+        raise
     if graph.nodes[nodes[-1]].layer is None:
-        raise ArchError(f"'{upto}' is an input, not a layer")
+        raise ArchError(f"'{upto}' is an input, not a layer", argument="upto")
     return nodes
 
 
@@ -112,14 +116,14 @@ def check_size(size: tuple[int, int] | None) -> None:
     if not (isinstance(size, tuple) and len(size) == 2 and all(_whole(side) for side in size)):
         raise ArchError(f"expected a side or (height, width) in whole pixels, got {size!r}", argument="size")
     if not (1 <= size[0] <= MAX_SIDE and 1 <= size[1] <= MAX_SIDE):
-        raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})")
+        raise ArchError(f"input size {size[0]} x {size[1]} is out of range (1 to {MAX_SIDE})", argument="size")
 
 
 def check_batch(batch: int) -> None:
     if not _whole(batch):
         raise ArchError(f"expected a whole number of images, got {batch!r}", argument="batch")
     if batch < 1:
-        raise ArchError(f"batch must be at least 1, got {batch}")
+        raise ArchError(f"batch must be at least 1, got {batch}", argument="batch")
 
 
 def priced(layer: Layer, site: Site, convention: Convention) -> tuple[int, int, int, int, int]:

@@ -81,9 +81,14 @@ def explain(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
             layer: str | None = None) -> Explanation:
     analysis = analyze(graph, size, batch, upto, dtype, convention)
     rules = get_convention(convention)
-    wanted = graph.nodes[graph.find(layer)].name if layer else None
+    try:
+        wanted = graph.nodes[graph.find(layer)].name if layer else None
+    except ArchError as exc:  # the name is the `layer` argument's
+        exc.argument = exc.argument or "layer"
+        raise
     if layer and not any(c.name == wanted for c in analysis.layers):
-        raise ArchError(f"'{layer}' is an input or lies beyond the analysed layers: it has no figures to explain")
+        raise ArchError(f"'{layer}' is an input or lies beyond the analysed layers: it has no figures to explain",
+                        argument="layer")
     result = Explanation(analysis)
     width = DTYPE_BYTES[dtype]
     for cost in analysis.layers:

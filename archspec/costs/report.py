@@ -69,16 +69,24 @@ def compute_report(graph: Graph, batch: int = DEFAULT_BATCH, scales: Sequence[fl
     label = layer or (full.layers[-1].name if full.layers else "output")
     chosen = tuple(scales if scales is not None else (meta.scales or DEFAULT_SCALES))
     if not chosen:
-        raise ArchError("no input scales to report")
+        raise ArchError("no input scales to report", argument="scales")
     if any(s <= 0 for s in chosen):
-        raise ArchError(f"input scales must be positive, got {', '.join(f'{s:g}' for s in chosen)}")
+        raise ArchError(f"input scales must be positive, got {', '.join(f'{s:g}' for s in chosen)}",
+                        argument="scales")
     report = ModelReport(meta.model, meta.task, (height, width), full.totals.param_bytes,
                          full.totals.feature_bytes, full.totals.flops, label, batch, layers=full.layers,
                          live=liveness(full), tokens=full.input_layout == TOKENS)
     for scale in chosen:
         # a token sequence's one size is its length
         size = scaled_size((height, height) if full.input_layout == TOKENS else (height, width), scale)
-        trunk = analyze(graph, size=size, batch=batch, upto=layer)
+        try:
+            trunk = analyze(graph, size=size, batch=batch, upto=layer)
+        except ArchError as exc:  # the feature layer is the report's `features`, or the spec's @features
+            if exc.argument == "upto":
+                exc.argument = "features" if feature_layer else None
+                if not feature_layer:
+                    exc.message = f"@features: {exc.message}"
+            raise
         report.rows.append(ScaleRow(scale, size, trunk.totals.output_shape, trunk.totals.feature_bytes,
                                     trunk.totals.flops))
     return report

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import isfinite, prod
 
-from ..errors import ArchError
+from ..errors import ArchError, suggest
 from ..graph.layer_graph import Graph
 from ..limits import MAX_BATCH
 from .catalogue import DTYPE_BYTES, OPTIMIZER_STATES
@@ -74,7 +74,8 @@ def _kept_tensors(analysis: Analysis) -> frozenset[str]:
 def training(analysis: Analysis, optimizer: str = "sgd") -> Training:
     """Memory and backward cost of one training step of `analysis`'s batch."""
     if optimizer not in OPTIMIZER_STATES:
-        raise ArchError(f"unknown optimizer '{optimizer}'; known: {', '.join(OPTIMIZER_STATES)}")
+        raise ArchError(f"unknown optimizer '{optimizer}'; known: {', '.join(OPTIMIZER_STATES)}",
+                        hint=suggest(optimizer, OPTIMIZER_STATES), argument="optimizer")
     width = DTYPE_BYTES[analysis.dtype]
     batch = analysis.batch
     live = liveness(analysis, training=True, pinned=_kept_tensors(analysis))
@@ -131,16 +132,21 @@ def training(analysis: Analysis, optimizer: str = "sgd") -> Training:
 
 
 def parse_bytes(text: str) -> int:
-    """`24GB`, `24 GiB`, `512MB`, `1.5TB` or a number of bytes.  Units are
-    binary (1 GB = 1024^3 bytes), as in the table's figures."""
-    units = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-    cleaned = text.strip().upper().replace(" ", "").removesuffix("IB").removesuffix("B")
+    """`24GB`, `24 GiB`, `512MB`, `1.5TB` or `100000B`.  Units are binary
+    (1 GB = 1024^3 bytes), as in the table's figures; the unit is required, so
+    `24` is not read as 24 bytes."""
+    units = {"B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+    upper = text.strip().upper().replace(" ", "")
+    cleaned = upper.removesuffix("IB").removesuffix("B")
     number = cleaned.rstrip("KMGT")
-    unit = cleaned[len(number):]
+    unit = cleaned[len(number):] or ("B" if upper.endswith("B") else "")
     try:
         value = float(number)
     except ValueError:
         raise ArchError(f"{text!r}: expected a size such as 24GB or 512MB", argument="memory") from None
+    if not unit:
+        raise ArchError(f"{text!r} has no unit", argument="memory",
+                        hint=f"write {number}GB, {number}MB or {number}B for bytes (binary units: 1 GB = 1024^3 bytes)")
     if unit not in units or not (value > 0 and isfinite(value)):
         raise ArchError(f"{text!r}: expected a size such as 24GB or 512MB", argument="memory")
     return int(value * units[unit])
@@ -162,7 +168,7 @@ def fit_batch(graph: Graph, budget: int, size: tuple[int, int] | None = None,
         raise ArchError(f"expected a number of bytes, got {budget!r}", argument="memory")
     one, two = step(1), step(2)
     if one.total_bytes > budget:
-        raise ArchError(f"even a batch of 1 needs {one.total_bytes:,} bytes, more than {budget:,}")
+        raise ArchError(f"even a batch of 1 needs {one.total_bytes:,} bytes, more than {budget:,}", argument="memory")
     per_image = two.total_bytes - one.total_bytes
     fixed = one.total_bytes - per_image
     batch = (budget - fixed) // per_image if per_image > 0 else MAX_BATCH + 1

@@ -53,13 +53,13 @@ def resolved(path: Path) -> Path:
         raise OSError(str(exc)) from None
 
 
-# Folders the command line's --allow-imports opened to imports, besides each
-# spec's own folder tree (the API takes `allow_imports=` instead).
+# Folders the command line opened to imports (its option for `allow_imports`),
+# besides each spec's own folder tree.
 _allowed_by_command_line: list[Path] = []
 
 
 def allow_imports_from(folders: list[Path]) -> None:
-    """The command line's --allow-imports: imports may also read these folders' trees."""
+    """Folders whose trees imports may also read, for every spec the command line loads."""
     _allowed_by_command_line[:] = folders
 
 
@@ -96,8 +96,8 @@ class Loader:
     def load_import(self, target: str, importer: Module, pos: Pos) -> Module:
         where = importer.location(pos)
 
-        def refuse(message: str, hint: str | None = None) -> ArchError:
-            return ArchError(message, where, importer.source, hint)
+        def refuse(message: str, hint: str | None = None, argument: str | None = None) -> ArchError:
+            return ArchError(message, where, importer.source, hint, argument)
 
         if "\x00" in target:
             raise refuse("an import path cannot contain a NUL character")
@@ -110,8 +110,8 @@ class Loader:
             raise refuse(f"cannot import {target}: {exc}") from None
         if not any(real.is_relative_to(root) for root in self.roots):
             raise refuse(f"cannot import {target}: it is outside {self.roots[0]}, the folder of the spec "
-                         "being read", hint="imports stay in the spec's own folder tree; to read another "
-                         "folder too, allow it: --allow-imports DIR (API: allow_imports=[DIR])")
+                         "being read", hint="imports stay in the spec's own folder tree unless the folder "
+                         "they read is allowed too", argument="allow_imports")
         key = str(real)
         if key in self.chain:
             cycle = " -> ".join(Path(p).name for p in self.chain[self.chain.index(key):] + [key])
