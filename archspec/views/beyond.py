@@ -15,7 +15,8 @@ from ..costs.memory import Liveness
 from ..costs.roofline import Roofline
 from ..costs.training import Training
 from . import render
-from .units import readable_flops, readable_memory
+from .analysis_table import count_unit
+from .units import binary_memory, decimal_count
 
 
 @dataclass(slots=True)
@@ -27,34 +28,40 @@ class Beyond:
 
 
 def _seconds(s: float) -> str:
+    if s >= 1000:
+        return f"{s:,.0f} s"
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
         if s >= scale:
             return f"{s / scale:.3g} {unit}"
     return f"{s / 1e-9:.3g} ns"
 
 
-def _summary(b: Beyond) -> list[tuple[str, str]]:
+def _flops(n: int) -> str:
+    return decimal_count(n, "FLOPs")
+
+
+def _summary(a: Analysis, b: Beyond) -> list[tuple[str, str]]:
     lines: list[tuple[str, str]] = []
     if b.liveness:
         live = b.liveness
-        lines += [("peak mem", (f"{readable_memory(live.peak_bytes)} ({live.peak_bytes:,} B) while "
-                                f"'{live.peak_layer}' runs; no reuse: {readable_memory(live.no_reuse_bytes)}"))]
+        lines += [("peak mem", (f"{binary_memory(live.peak_bytes)} ({live.peak_bytes:,} B) while "
+                                f"'{live.peak_layer}' runs; no reuse: {binary_memory(live.no_reuse_bytes)}"))]
     if b.training:
         t = b.training
-        fit = f" (largest batch in {readable_memory(b.fit_budget)})" if b.fit_budget else ""
+        fit = f" (largest batch in {binary_memory(b.fit_budget)})" if b.fit_budget else ""
         lines += [
             ("training", (f"batch {t.batch}{fit}, {t.optimizer}, {t.dtype}: "
-                          f"{readable_memory(t.total_bytes)} ({t.total_bytes:,} B)")),
-            ("  weights", readable_memory(t.weight_bytes)),
-            ("  grads", readable_memory(t.gradient_bytes)),
-            ("  optimizer", readable_memory(t.optimizer_bytes)),
-            ("  input", readable_memory(t.input_bytes)),
-            ("  kept acts", readable_memory(t.activation_bytes)),
-            ("  workspace", readable_memory(t.workspace_bytes)),
-            ("  forward", readable_flops(t.forward_flops)),
-            ("  backward", (f"{readable_flops(t.backward_flops)} = {readable_flops(t.backward_input_flops)} "
-                            f"input grads + {readable_flops(t.backward_weight_flops)} weight grads + "
-                            f"{readable_flops(t.gradient_sum_flops)} gradient sums")),
+                          f"{binary_memory(t.total_bytes)} ({t.total_bytes:,} B)")),
+            ("  weights", binary_memory(t.weight_bytes)),
+            ("  grads", binary_memory(t.gradient_bytes)),
+            ("  optimizer", binary_memory(t.optimizer_bytes)),
+            ("  input", binary_memory(t.input_bytes)),
+            ("  kept acts", binary_memory(t.activation_bytes)),
+            ("  workspace", binary_memory(t.workspace_bytes)),
+            ("  forward", decimal_count(t.forward_flops, count_unit(a.convention))),
+            ("  backward", (f"{_flops(t.backward_flops)} = {_flops(t.backward_input_flops)} "
+                            f"input grads + {_flops(t.backward_weight_flops)} weight grads + "
+                            f"{_flops(t.gradient_sum_flops)} gradient sums")),
         ]
     if b.roofline:
         r = b.roofline
@@ -87,7 +94,7 @@ def render_beyond(a: Analysis, b: Beyond, fmt: str) -> str:
     if b.roofline:
         extra += ["", *_roofline_rows(b.roofline)]
     extra += [""] + [f"{k + ':':13}{v}" if fmt != "markdown" else f"- **{k.strip()}**: {v}"
-                     for k, v in _summary(b)]
+                     for k, v in _summary(a, b)]
     return text + "\n".join(extra) + "\n"
 
 

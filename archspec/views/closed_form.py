@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
-from ..costs.closed_form import QUANTITIES, ClosedForm, Polynomial, ProbeModel
+from ..costs.closed_form import QUANTITIES, Bilinear, ClosedForm, Form, Polynomial, ProbeModel
 
 LABELS = {"flops": "FLOPs", "macs": "MACs", "feature_bytes": "feature bytes"}
-SHOWN_CLASSES = 32  # square-size classes printed per quantity; JSON has them all
+# Up to this many classes of square inputs per quantity are listed as they
+# are; more (ResNet-50's 224) are summed up in a line, and `--classes` lists them.
+FEW_CLASSES = 8
 
 
 def residues_text(residues: list[int]) -> str:
@@ -21,7 +24,10 @@ def residues_text(residues: list[int]) -> str:
     return ", ".join(str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs)
 
 
-def render_text(cf: ClosedForm, model_name: str) -> str:
+def render_text(cf: ClosedForm, model_name: str, classes: bool = False) -> str:
+    """The totals as formulas: the multiples of the total stride first, then
+    the classes of square inputs when they are few or `classes` asks for
+    them, else one line on what the other sizes' formulas have in common."""
     if cf.tokens:
         return _tokens_text(cf, model_name)
     s, (h0, w0) = cf.stride, cf.model.min_size
@@ -45,26 +51,48 @@ def render_text(cf: ClosedForm, model_name: str) -> str:
     if never:
         lines += ["", (f"It does not run at all when N mod {s} is {residues_text(never)} for N x N inputs "
                   f"({why}).")]
-    lines += ["", f"Square inputs N x N, by N mod {s} (each from the N shown):"]
-    for quantity in QUANTITIES:
-        lines.append(f"  {LABELS[quantity]}:")
-        groups = cf.square_groups(quantity)
-        for residues, form, start in groups[:SHOWN_CLASSES]:
-            lines.append(f"    N ≡ {residues_text(residues)} (from {start}): "
-                         f"B · ({form.render(('N²', 'N', ''))})")
-        if len(groups) > SHOWN_CLASSES:
-            lines.append(f"    ... {len(groups) - SHOWN_CLASSES} more classes: `--format json` lists them all")
-    listed = "every class." if s <= 64 else "the classes of square inputs."
-    if _polynomial(cf):
-        lines += ["", f"Any H x W: a polynomial of degree 2 or less in each of H and W (attention's N² of "
-                  f"H·W tokens), its coefficients depending on (H mod {s}, W mod {s}); "
-                  f"`--format json` lists {listed}"]
+    groups = {quantity: cf.square_groups(quantity) for quantity in QUANTITIES}
+    if classes or max(len(g) for g in groups.values()) <= FEW_CLASSES:
+        lines += ["", f"Square inputs N x N, by N mod {s} (each from the N shown):"]
+        for quantity in QUANTITIES:
+            lines.append(f"  {LABELS[quantity]}:")
+            for residues, form, start in groups[quantity]:
+                lines.append(f"    N ≡ {residues_text(residues)} (from {start}): "
+                             f"B · ({form.render(('N²', 'N', ''))})")
+        listed = "every class." if s <= 64 else "the classes of square inputs."
+        if _polynomial(cf):
+            lines += ["", f"Any H x W: a polynomial of degree 2 or less in each of H and W (attention's N² of "
+                      f"H·W tokens), its coefficients depending on (H mod {s}, W mod {s}); "
+                      f"`--format json` lists {listed}"]
+        else:
+            lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
+                      f"depending on (H mod {s}, W mod {s}); `--format json` lists {listed}"]
     else:
-        lines += ["", f"Any H x W: a·H·W + b·H + c·W + d with a the same in every class and b, c, d "
-                  f"depending on (H mod {s}, W mod {s}); `--format json` lists {listed}"]
+        lines += ["", *_other_sizes(cf, groups)]
     if cf.upper is not None:
         lines.append(f"The network runs at no side above {cf.upper}.")
     return "\n".join(lines) + "\n"
+
+
+def _per_pixel(value: Fraction) -> str:
+    """A per-pixel coefficient as a decimal a reader can multiply with: 82,026 or 5.97."""
+    return f"{float(value):,.0f}" if abs(value) >= 100 else f"{float(value):.3g}"
+
+
+def _other_sizes(cf: ClosedForm, groups: dict[str, list[tuple[list[int], Form, int]]]) -> list[str]:
+    """The other sizes in two lines: what their formulas share, and how to see them."""
+    s = cf.stride
+    count = max(len(g) for g in groups.values())
+    ask = (f"`--classes` lists the formulas for square inputs N x N by N mod {s} ({count} of them); "
+           f"`--format json` lists {'every class' if s <= 64 else 'the classes of square inputs'}.")
+    leading = {q: {f.a for _, f, _ in g if isinstance(f, Bilinear)} for q, g in groups.items()}
+    if _polynomial(cf) or any(len(values) != 1 for values in leading.values()):
+        return [(f"Other sizes: a polynomial of degree 2 or less in each of H and W, its coefficients "
+                 f"depending on (H mod {s}, W mod {s})."), ask]
+    per_pixel = [f"{_per_pixel(next(iter(leading[q])))} {LABELS[q]}" for q in QUANTITIES]
+    return [(f"Other sizes: a·H·W + b·H + c·W + d, the same a in every class (about {per_pixel[0]}, "
+             f"{per_pixel[1]} and {per_pixel[2]} per input pixel and image), b, c and d depending on "
+             f"(H mod {s}, W mod {s})."), ask]
 
 
 def _polynomial(cf: ClosedForm) -> bool:

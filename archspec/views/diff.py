@@ -31,7 +31,7 @@ def render_text(d: Diff, all_layers: bool = False) -> str:
              (f"layers aligned {'by name' if d.by_name else 'by kind and order (names differ)'}; "
              f"{len(a.layers)} layers in A, {len(b.layers)} in B"), ""]
     header = (f"{'A layer':<34} {'B layer':<34} {'A out':>13} {'B out':>13} {'Δ FLOPs':>15} "
-              f"{'Δ params':>12} {'Δ features (B)':>15}  changes")
+              f"{'Δ params':>12} {'Δ buffers':>10} {'Δ features (B)':>15}  changes")
     lines.append(header)
     shown = 0
     for p in d.pairs:
@@ -41,7 +41,7 @@ def render_text(d: Diff, all_layers: bool = False) -> str:
         lines.append(
             f"{(p.a.name if p.a else '—'):<34.34} {(p.b.name if p.b else '—'):<34.34} "
             f"{(show(p.a.output_shape) if p.a else '—'):>13} {(show(p.b.output_shape) if p.b else '—'):>13} "
-            f"{_signed(p.delta('flops')):>15} {_signed(p.delta('params') + p.delta('buffers')):>12} "
+            f"{_signed(p.delta('flops')):>15} {_signed(p.delta('params')):>12} {_signed(p.delta('buffers')):>10} "
             f"{_signed(p.delta('feature_bytes')):>15}  "
             + _note(p))
     if shown == 0:

@@ -14,7 +14,8 @@ from ..costs.sweep import QUANTITIES, SweepRow
 from ..errors import ArchError
 from ..files import save_figure
 from .analysis_json import size_notes
-from .units import readable_flops, readable_memory
+from .analysis_table import count_unit
+from .units import UNITS_NOTE, binary_memory, decimal_count
 
 
 def row_dict(row: SweepRow) -> dict[str, Any]:
@@ -28,7 +29,8 @@ def row_dict(row: SweepRow) -> dict[str, Any]:
     return record
 
 
-def render_rows(rows: list[SweepRow], fmt: str) -> str:
+def render_rows(rows: list[SweepRow], fmt: str, convention: str = "burden") -> str:
+    """`fmt`: text (an aligned table), markdown, csv or json."""
     if fmt == "json":
         return json.dumps([row_dict(r) for r in rows], indent=1) + "\n"
     if fmt == "csv":
@@ -39,8 +41,9 @@ def render_rows(rows: list[SweepRow], fmt: str) -> str:
         for record in records:
             writer.writerow({k: "" if v is None else v for k, v in record.items()})
         return buffer.getvalue()
+    unit = count_unit(convention)
     names = list(rows[0].values) if rows else []
-    header = [*names, "size", "batch", "params", "param mem", "feature mem", "FLOPs", "MACs"]
+    header = [*names, "size", "batch", "params", "buffers", "param mem", "feature mem", unit, "MACs"]
     table = [header]
     for r in rows:
         size = f"{r.height} tokens" if r.tokens else f"{r.height}x{r.width}"
@@ -49,19 +52,25 @@ def render_rows(rows: list[SweepRow], fmt: str) -> str:
             cells += [f"error: {r.error}"]
         else:
             f = r.figures
-            cells += [f"{f['params']:,}", readable_memory(f["param_bytes"]),
-                      readable_memory(f["feature_bytes"]), readable_flops(f["flops"]),
-                      readable_flops(f["macs"]).replace("FLOPs", "MACs")]
+            cells += [f"{f['params']:,}", f"{f['buffers']:,}", binary_memory(f["param_bytes"]),
+                      binary_memory(f["feature_bytes"]), decimal_count(f["flops"], unit),
+                      decimal_count(f["macs"], "MACs")]
         table.append(cells)
+    # the same size for several batches or --set values: one note per graph and size
+    sizes = {(tuple(r.values.items()), r.height, r.width): r for r in rows if r.figures is not None}
+    notes = summarise([r.size_notes for r in sizes.values()], [(r.height, r.width) for r in sizes.values()])
+    if fmt == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in table[1:]]
+        return "\n".join(lines + [""] + [f"- {UNITS_NOTE}"] + [f"- {note.strip()}" for note in notes]) + "\n"
     widths = [max(len(row[i]) for row in table if i < len(row) and not row[i].startswith("error"))
               for i in range(len(header))]
     lines = []
     for row in table:
         lines.append("  ".join(cell.rjust(widths[i]) if not cell.startswith("error") else cell
                                for i, cell in enumerate(row)).rstrip())
-    # the same size for several batches or --set values: one note per graph and size
-    sizes = {(tuple(r.values.items()), r.height, r.width): r for r in rows if r.figures is not None}
-    lines += summarise([r.size_notes for r in sizes.values()], [(r.height, r.width) for r in sizes.values()])
+    lines.append(f"units: {UNITS_NOTE}")
+    lines += notes
     return "\n".join(lines) + "\n"
 
 

@@ -1,10 +1,18 @@
-"""Human-readable figures, exactly as the reference table writes them.
+"""Human-readable figures: the reference table's own rounding, for the model
+table and the reports, and three significant figures for everything else the
+command line prints.
 
-convnet-burden picks the unit from floor(log(x) / log(base)) and prints the
+The reference's rounding.  convnet-burden picks the unit from floor(log(x) / log(base)) and prints the
 scaled number with no decimals, so 0.6 GB is written `614 MB` and 1.5 GB `2 GB`.
 It prints with `num2str(x, '%.0f')`, which is C's printf: the nearest whole
 number, an exact tie going to the even neighbour (36.5 GB is `36 GB`).  Python's
-own `format(x, ".0f")` rounds the same way.
+own `format(x, ".0f")` rounds the same way.  Its `MB` is 1024 x 1024 bytes.
+
+The command line's summaries.  Three significant figures with a unit that
+says its base: memory in binary units (KiB, MiB, GiB: powers of 1024, as the
+reference's own KB, MB, GB are), counts in decimal prefixes (k, M, G: powers
+of 1000), so 102,440,608 bytes read `97.7 MiB` and 4,089,184,256 FLOPs
+`4.09 GFLOPs`.
 """
 
 from __future__ import annotations
@@ -35,3 +43,39 @@ def readable_flops(flops: float) -> str:
 def readable_count(n: int) -> str:
     """Parameter counts: 25,557,032."""
     return f"{n:,}"
+
+
+BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB")
+DECIMAL_PREFIXES = ("", "k", "M", "G", "T", "P", "E", "Z", "Y")
+# One line for a summary: which base each unit uses.
+UNITS_NOTE = "binary memory units (1 MiB = 2^20 B), decimal count prefixes (1 G = 10^9)"
+
+
+def _three_figures(value: float, base: int, units: tuple[str, ...]) -> tuple[str, str]:
+    """`value` scaled to the largest unit that leaves it at least 1, written
+    with three significant figures; a value that rounds up to 1000 moves to
+    the next unit (0.999 MiB rather than 1020 KiB).  Whole numbers below
+    the first step stay whole (512 B, 7 FLOPs)."""
+    if value < base and value == int(value):
+        return f"{int(value)}", units[0]
+    place = 0
+    while place + 1 < len(units) and value >= base ** (place + 1):
+        place += 1
+    rounded = float(f"{value / base ** place:.3g}")
+    if rounded >= 1000 and place + 1 < len(units):
+        place += 1
+        rounded = float(f"{value / base ** place:.3g}")
+    digits = max(0, 2 - math.floor(math.log10(rounded))) if rounded else 0
+    return f"{rounded:.{digits}f}", units[place]
+
+
+def binary_memory(nbytes: float) -> str:
+    """`97.7 MiB`: bytes in binary units, three significant figures."""
+    number, unit = _three_figures(nbytes, 1024, BINARY_UNITS)
+    return f"{number} {unit}"
+
+
+def decimal_count(count: float, unit: str) -> str:
+    """`4.09 GFLOPs`, `582 MMACs`: a count with a decimal prefix, three significant figures."""
+    number, prefix = _three_figures(count, 1000, DECIMAL_PREFIXES)
+    return f"{number} {prefix}{unit}"
