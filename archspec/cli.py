@@ -19,13 +19,13 @@ from .commands.explain import explain
 from .commands.export import export
 from .commands.import_ import import_
 from .commands.kinds import kinds
+from .commands.options import Group, register
 from .commands.report import report
 from .commands.sweep import sweep
 from .commands.table import table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="How much memory and compute does this network need?")
-
 
 
 @app.callback()
@@ -40,17 +40,9 @@ def options(
     allow_imports_from(list(allow_imports or []))
 
 
-app.command()(analyze)
-app.command()(conventions)
-app.command()(diff)
-app.command()(draw)
-app.command()(explain)
-app.command()(export)
-app.command(name="import")(import_)
-app.command()(kinds)
-app.command()(report)
-app.command()(sweep)
-app.command()(table)
+for command in (analyze, conventions, diff, draw, explain, export, kinds, report, sweep, table):
+    register(app, command)
+register(app, import_, name="import")
 
 
 def main() -> None:

@@ -7,19 +7,23 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import fail, parse_overrides, parse_size
+from .options import fail, format_option, parse_overrides, parse_size
 
 
 def conventions(
     spec: Annotated[Path, typer.Argument(help="the .arch file")],
-    size: Annotated[Optional[str], typer.Option(help="input side (224) or HxW; default: the spec's")] = None,
-    batch: Annotated[int, typer.Option(help="images per batch")] = 1,
-    upto: Annotated[Optional[str], typer.Option(help="count up to and including this layer")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
-    json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW; default: the spec's")] = None,
+    batch: Annotated[int, typer.Option(metavar="N", help="images per batch")] = 1,
+    upto: Annotated[Optional[str], typer.Option(metavar="LAYER", help="count up to and including this layer")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a spec parameter (repeatable)")] = None,
+    format: Annotated[str, format_option("text", "json")] = "text",
+    json: Annotated[bool, typer.Option("--json", hidden=True, help="the same as --format json")] = False,
 ) -> None:
-    """Totals under every convention (burden, macs, flops, fvcore, ptflops,
-    thop, calflops), per layer kind, and the kinds that explain each gap."""
+    """Totals under every counting convention side by side.
+
+    Totals under burden, macs, flops, fvcore, ptflops, thop and calflops, per
+    layer kind, and the kinds that explain each gap.
+    """
     from ..costs.compare_conventions import compare
     from ..errors import ArchError
     from ..graph.load import load_graph
@@ -30,4 +34,4 @@ def conventions(
         result = compare(graph, parse_size(size), batch, upto)
     except ArchError as exc:
         fail(exc)
-    typer.echo(render_json(result) if json else render(result), nl=False)
+    typer.echo(render_json(result) if json or format == "json" else render(result), nl=False)

@@ -33,16 +33,20 @@ def parse_scales(text: str | None) -> tuple[float, ...] | None:
 
 
 def report(
-    specs: Annotated[list[Path], typer.Argument(help="model specs, or folders of them (e.g. specs/)")],
-    out: Annotated[Path, typer.Option(help="folder for <model>.md; figures go to its figs/")] = Path("reports"),
-    batch: Annotated[int, typer.Option(help="images per batch in the scale table")] = 128,
-    scales: Annotated[str | None, typer.Option(help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,
-    features: Annotated[str | None, typer.Option(help="feature layer of the scale table (default: the spec's @features)")] = None,
+    specs: Annotated[list[Path], typer.Argument(metavar="SPEC", help="model specs, or folders of them (e.g. specs/)")],
+    out: Annotated[Path, typer.Option(metavar="DIR", help="folder for <model>.md; figures go to its figs/")] = Path("reports"),
+    batch: Annotated[int, typer.Option(metavar="N", help="images per batch in the scale table")] = 128,
+    scales: Annotated[str | None, typer.Option(metavar="SCALES", help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,
+    features: Annotated[str | None, typer.Option(metavar="LAYER", help="feature layer of the scale table (default: the spec's @features)")] = None,
     figures: Annotated[bool, typer.Option(help="draw the profile figures and the accuracy-vs-FLOPs chart")] = True,
     svg: Annotated[bool, typer.Option(help="also write the profile figures as SVG (the chart always has one)")] = False,
-    readme: Annotated[Path | None, typer.Option(help="also rewrite the model table between this README's markers")] = None,
+    readme: Annotated[Path | None, typer.Option(metavar="FILE", help="also rewrite the model table between this README's markers")] = None,
 ) -> None:
-    """Write reports/<model>.md (the reference report's layout) and its profile figure for each model."""
+    """Write a report and profile figure for each model.
+
+    reports/<model>.md in the reference report's layout and rounding, its
+    profile figure, and the accuracy-vs-FLOPs chart of the classifiers.
+    """
     from ..costs.model_table import model_specs, table_row
     from ..costs.report import compute_report
     from ..errors import ArchError
@@ -107,7 +111,9 @@ def report(
                 write_readme_table(readme, render_markdown(list(everything.values())))
             except ArchError as exc:
                 fail(exc)
-    typer.echo(f"{out}: {len(paths) - failed} reports" + (f", {failed} failed" if failed else ""), err=True)
+    written = len(paths) - failed
+    typer.echo(f"{out}: {written} report{'' if written == 1 else 's'}" + (f", {failed} failed" if failed else ""),
+               err=True)
     if failed:
         raise typer.Exit(2)
 

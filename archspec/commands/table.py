@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from .options import fail
-
-
-class TableFormat(str, Enum):
-    markdown = "markdown"
-    csv = "csv"
-    json = "json"
+from .options import fail, format_option
 
 
 def table(
     spec_dir: Annotated[Path, typer.Argument(help="folder of model specs (lib/ and files without `model` are skipped)")] = Path("specs"),
-    format: Annotated[TableFormat, typer.Option(help="output format")] = TableFormat.markdown,
-    reports: Annotated[str, typer.Option(help="link prefix of the model reports (markdown)")] = "reports/",
-    readme: Annotated[Path | None, typer.Option(help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
+    format: Annotated[str, format_option("markdown", "csv", "json")] = "markdown",
+    reports: Annotated[str, typer.Option(metavar="PREFIX", help="link prefix of the model reports (markdown)")] = "reports/",
+    readme: Annotated[Path | None, typer.Option(metavar="FILE", help="rewrite the markdown table between this README's model-table markers instead of printing")] = None,
 ) -> None:
-    """The model table (param mem, feat. mem, FLOPs, src, error) of every model spec, grouped by task."""
+    """The reference's model table, regenerated from the specs.
+
+    Param mem, feat. mem, FLOPs, src and error of every model spec, grouped by
+    task, rounded as the reference table rounds them (whole numbers; its MB is
+    1024 x 1024 bytes).
+    """
     from ..costs.model_table import model_specs, table_row
     from ..errors import ArchError
     from ..graph.load import load_graph
@@ -42,9 +40,9 @@ def table(
         except ArchError as exc:
             typer.echo(f"{path}: {exc}", err=True)
             failed += 1
-    if format is TableFormat.csv:
+    if format == "csv":
         text = model_table.render_csv(rows)
-    elif format is TableFormat.json:
+    elif format == "json":
         text = model_table.render_json(rows)
     else:
         text = model_table.render_markdown(rows, reports)
