@@ -9,12 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["ArchError", "analyze", "load", "loads"]
+# The Python API (archspec/api.py; README.md, "Python API").
+API = ("load", "loads", "analyze", "peak_memory", "train", "fit", "roofline_time", "compare_conventions", "explain",
+       "closed_form", "sweep", "diff", "report", "table")
+__all__ = ["ArchError", *API]
 
 
 def __getattr__(name: str) -> Any:
     # Keep `import archspec` cheap: the parser and engine load on first use.
-    if name in ("analyze", "load", "loads"):
+    if name in API:
         from . import api
 
         return getattr(api, name)
