@@ -192,6 +192,13 @@ def test_reports_and_the_table_keep_the_reference_rounding(tmp_path: Path) -> No
     assert result.exit_code == 0 and result.stderr.strip().endswith(": 1 report")
     text = (tmp_path / "resnet-50.md").read_text()
     assert "Model params 98 MB" in text and "* Flops: 4 GFLOPs" in text
+    # one model in a README's table: "1 model"
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "tiny.arch").write_text("model tiny\ninput 3 x 32 x 32\nconv(16, 3, pad=1) > relu\n")
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- model-table:start -->\n<!-- model-table:end -->\n")
+    result = runner.invoke(app, ["table", str(tmp_path / "one"), "--readme", str(readme)])
+    assert result.exit_code == 0 and result.stderr.strip().endswith(": model table of 1 model")
     rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["table", str(SPECS), "--format", "csv"]).stdout)))
     row = next(r for r in rows if r["model"] == "resnet-50")
     assert (row["param_mem"], row["feat_mem"], row["flops"]) == ("98 MB", "103 MB", "4 GFLOPs")

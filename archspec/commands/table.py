@@ -53,7 +53,7 @@ def table(
             write_readme_table(readme, model_table.render_markdown(rows, reports))
         except ArchError as exc:
             fail(exc)
-        typer.echo(f"{readme}: model table of {len(rows)} models", err=True)
+        typer.echo(f"{readme}: model table of {len(rows)} model{'' if len(rows) == 1 else 's'}", err=True)
     if failed:
         raise typer.Exit(2)
 
