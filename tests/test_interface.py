@@ -61,8 +61,9 @@ def listed_formats(command: str) -> list[str] | None:
 
 def test_every_command_lists_its_formats_from_the_one_vocabulary_in_its_order() -> None:
     offered = {command: listed_formats(command) for command in command_names()}
-    # every command that prints a result offers a choice of output; report writes files
-    assert {c for c, names in offered.items() if names is None} == {"report"}
+    # every command that prints a result offers a choice of output; report, draw, export and
+    # import write a file whose format is their job (--to chooses export's), not a view of a result
+    assert {c for c, names in offered.items() if names is None} == {"report", "draw", "export", "import"}
     for command, names in offered.items():
         if names is None:
             continue
@@ -119,7 +120,8 @@ def test_help_reads_in_80_columns(command: str | None) -> None:
     # the usage line names the arguments as a reader types them
     usage = next(line for line in lines if "Usage:" in line).strip()
     expected = {"diff": "archspec diff [OPTIONS] A B", "report": "archspec report [OPTIONS] SPEC...",
-                "table": "archspec table [OPTIONS] [SPEC_DIR]", "kinds": "archspec kinds [OPTIONS]"}
+                "table": "archspec table [OPTIONS] [SPEC_DIR]", "kinds": "archspec kinds [OPTIONS]",
+                "import": "archspec import [OPTIONS] MODEL"}
     assert usage == "Usage: " + expected.get(command, f"archspec {command} [OPTIONS] SPEC")
     # every choice of an option the command has is written whole on one line
     for option, names in CHOICES.items():

@@ -7,17 +7,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import Convention, chosen, fail, parse_overrides, parse_size
+from .options import choice_parser, convention_option, fail, parse_overrides, parse_size
 
 
 def draw(
     spec: Annotated[Path, typer.Argument(help="the .arch file")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="the .svg file to write")],
-    expand: Annotated[Optional[int], typer.Option(help="open block calls to this depth (1: the top-level calls' layers, each call a box); default: collapsed, opening a call that is nearly the whole network")] = None,
-    shade: Annotated[str, typer.Option(help="shade nodes by their share of flops or memory (feature memory)")] = "flops",
-    size: Annotated[Optional[str], typer.Option(help="input side (224) or HxW; default: the spec's")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
-    convention: Annotated[Convention, typer.Option(help="how FLOPs are counted for the shading")] = "burden",
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="the .svg file to write")],
+    expand: Annotated[Optional[int], typer.Option(metavar="DEPTH", help="open block calls to this depth (1: the top-level calls' layers, each call a box); default: collapsed, opening a call that is nearly the whole network")] = None,
+    shade: Annotated[str, typer.Option(metavar="BY", parser=choice_parser("--shade", ["flops", "memory"]), help="shade nodes by their share of flops or memory (feature memory)")] = "flops",
+    size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW (600x850); default: the spec's")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a spec parameter (repeatable)")] = None,
+    convention: Annotated[str, convention_option("how FLOPs are counted for the shading")] = "burden",
 ) -> None:
     """Draw the network: layers (or block calls) as nodes with their kind and output shape,
     edges labelled with tensor sizes, each node shaded by its share of FLOPs or memory."""
@@ -31,7 +31,7 @@ def draw(
         if expand is not None and expand < 0:
             raise ArchError(f"--expand {expand}: expected 0 or more")
         graph = load_graph(spec, parse_overrides(set_))
-        analysis = analyze(graph, parse_size(size), convention=chosen(convention))
+        analysis = analyze(graph, parse_size(size), convention=convention)
         text = draw_svg(graph, analysis, expand, shade)
         write_text_atomic(output, text)
     except ArchError as exc:

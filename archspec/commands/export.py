@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import fail, parse_overrides, parse_size
+from .options import choice_parser, fail, parse_overrides, parse_size
 
 
 class Target(str, Enum):
@@ -18,10 +18,10 @@ class Target(str, Enum):
 
 def export(
     spec: Annotated[Path, typer.Argument(help="the .arch file")],
-    to: Annotated[Target, typer.Option("--to", help="pytorch: a self-contained nn.Module file; onnx: the graph (operators and shapes, weights as inputs without data)")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write here (default: the PyTorch code to the screen; an ONNX file needs -o)")] = None,
-    size: Annotated[Optional[str], typer.Option(help="input side (224) or HxW for the ONNX graph's shapes; default: the spec's")] = None,
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="override a spec parameter: NAME=VALUE")] = None,
+    to: Annotated[str, typer.Option("--to", metavar="TARGET", parser=choice_parser("--to", [t.value for t in Target]), help="pytorch: a self-contained nn.Module file; onnx: the graph (operators and shapes, weights as inputs without data)")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="write here (default: the PyTorch code to the screen; an ONNX file needs -o)")] = None,
+    size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW (600x850) for the ONNX graph's shapes; default: the spec's")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a spec parameter (repeatable)")] = None,
     stand_ins: Annotated[bool, typer.Option("--stand-ins", help="PyTorch: build layers torch has no module for (SSD's priors, region proposals, ROI pooling) as stand-ins of their output shape that compute nothing")] = False,
 ) -> None:
     """Write the spec as a PyTorch nn.Module (one class per block, the spec's names kept;
@@ -32,7 +32,7 @@ def export(
 
     try:
         graph = load_graph(spec, parse_overrides(set_))
-        if to == Target.onnx:
+        if to == Target.onnx.value:
             from ..bridges.onnx_export import export_onnx
 
             if output is None:

@@ -12,9 +12,9 @@ from .options import fail, parse_size
 
 def import_(
     model: Annotated[Path, typer.Argument(help="the .onnx file")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="write the spec here (default: print it)")] = None,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="write the spec here (default: print it)")] = None,
     opaque: Annotated[bool, typer.Option("--opaque", help="import an operator archspec has no kind for as an opaque layer of the output shape the graph declares, counting nothing (reported), instead of stopping")] = False,
-    size: Annotated[Optional[str], typer.Option(help="height x width to import at when the graph's input size is not fixed (224 or 600x850)")] = None,
+    size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="height x width to import at when the graph's input size is not fixed (224 or 600x850)")] = None,
 ) -> None:
     """Read an ONNX graph (no weights needed beyond their shapes) and write it as a spec:
     named statements, repeated structure as blocks, the model's metadata. The spec is
