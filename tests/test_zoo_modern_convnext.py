@@ -145,6 +145,18 @@ def test_stochastic_depth_starts_each_stage_at_torchvisions_probability() -> Non
     assert firsts == [0.1 * k / 17 for k in (0, 3, 6, 15)]
 
 
+@pytest.mark.parametrize("name", sorted(MEMBERS))
+def test_every_block_has_torchvisions_stochastic_depth_probability(name: str) -> None:
+    # torchvision's ConvNeXt: sd_prob = stochastic_depth_prob * stage_block_id / (total_stage_blocks - 1.0),
+    # stage_block_id counting the blocks 0, 1, ... over the whole network (the
+    # same float operations, in the same order, as the library's repeat index)
+    width, depths, rate = MEMBERS[name]
+    total = sum(depths)
+    result = analyze(load(MODERN / "convnext.arch", width=width, depths=depths, rate=rate))
+    found = [layer.layer.p for layer in result.layers if layer.kind == "droppath"]
+    assert found == [rate * k / (total - 1.0) for k in range(total)]
+
+
 @pytest.mark.parametrize("name", sorted(ACCURACY))
 def test_metadata_states_torchvisions_error_and_evaluation_size(name: str) -> None:
     graph = load(MODERN / f"{name}.arch")

@@ -19,7 +19,7 @@ import re
 import pytest
 from reference import SPECS
 
-from archspec import analyze, load
+from archspec import analyze, load, loads
 from archspec.errors import ArchError
 
 MODERN = SPECS / "modern"
@@ -202,18 +202,31 @@ def test_family_specs_read_at_the_base_members_crop() -> None:
 
 
 def test_unknown_v2_variant_is_refused() -> None:
-    with pytest.raises(ArchError, match="arch_is_b_v2_s_v2_m_or_v2_l"):
+    # the spec's own error() message, at the family spec's line that checks the variant
+    with pytest.raises(ArchError, match=r'variant is "s", "m" or "l", not "xl"') as caught:
         load(MODERN / "efficientnet_v2.arch", variant="xl")
+    assert caught.value.location is not None and caught.value.location.path.endswith("efficientnet_v2.arch")
 
 
-def test_a_stage_longer_than_the_library_writes_out_is_refused() -> None:
-    # depth 7: the 4-unit stage 6 would have ceil(4 x 7) = 28 units, past the 25
-    # the library spells out; an error, never a silently shorter network.
-    with pytest.raises(ArchError, match="stage_of_more_than_25_units"):
-        load(MODERN / "efficientnet.arch", depth=7.0)
-    # depth 6.25: ceil(4 x 6.25) = 25 units, the most it writes out, still builds.
-    layers = analyze(load(MODERN / "efficientnet.arch", depth=6.25), size=224).layers
-    assert len({found[2] for c in layers if (found := UNIT.search(c.name)) and found[1] == "6"}) == 25
+def test_an_unknown_arch_is_refused_in_the_librarys_words() -> None:
+    text = 'input 3 x 224 x 224\nimport "lib/efficientnet.arch"\nefficientnet("v3")\n'
+    with pytest.raises(ArchError, match=r'arch is "b", "v2_s", "v2_m" or "v2_l", not "v3"') as caught:
+        loads(text, path=str(MODERN / "v3.arch"))
+    assert caught.value.location is not None and caught.value.location.path.endswith("lib/efficientnet.arch")
+
+
+def test_a_stage_of_any_length_builds_with_its_own_drop_probabilities() -> None:
+    # depth 7: stages of ceil(units x 7) = 7, 14, 14, 21, 21, 28, 7 units, 112 in
+    # all; the library used to write out 25 units and refuse a longer stage.
+    layers = analyze(load(MODERN / "efficientnet.arch", depth=7.0), size=224).layers
+    assert len({found[2] for c in layers if (found := UNIT.search(c.name)) and found[1] == "6"}) == 28
+    # every unit but each stage's first (which widens: 32->16, 16->24, ... 192->320)
+    # keeps its shape: 112 - 7 = 105 residual units
+    drops = [c for c in layers if c.kind == "droppath"]
+    assert len(drops) == 105
+    # stage 6's last unit is unit 7 + 14 + 14 + 21 + 21 + 27 = 104 (from 0) of 112
+    last = next(c for c in drops if ".stage6.mbconv28." in c.name)
+    assert last.layer.p == 0.2 * 104 / 112
 
 
 def test_b0_peer_totals_from_the_command_line() -> None:

@@ -91,7 +91,8 @@ def check_dtype(dtype: str) -> int:
 def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
     """The nodes an analysis covers: everything, or `upto` and its ancestors."""
     if not graph.input_ids:
-        raise ArchError("the spec declares no input (add a line like `input 3 x 224 x 224`)")
+        spec = f"{graph.path}: the spec" if graph.path else "the spec"
+        raise ArchError(f"{spec} declares no input (add a line like `input 3 x 224 x 224`)")
     if upto is None:
         return list(range(len(graph.nodes)))
     if not upto.strip():

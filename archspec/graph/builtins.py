@@ -118,7 +118,28 @@ def _whole(name: str, value: Any, low: int, high: int) -> None:
         raise ValueError(f"{name} must be a whole number from {low} to {high:,}, got {value!r}")
 
 
+def length(value: Any) -> int:
+    """`len(t)`: how many items a tuple has."""
+    if not isinstance(value, tuple):
+        raise ValueError(f"takes a tuple, got {spelt(value)}")
+    return len(value)
+
+
+def spelt(value: Any) -> str:
+    """`str(x)`: a value as the spec language writes it (for messages: `error("got " + str(n))`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, str)):
+        return value if isinstance(value, str) else repr(value)
+    if isinstance(value, tuple):
+        items = [spelt(item) for item in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    raise ValueError(f"takes a number, a string, true/false or a tuple of them, not {type(value).__name__}")
+
+
 BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": length,
+    "str": spelt,
     "min": min,
     "max": max,
     "abs": abs,

@@ -102,6 +102,8 @@ class LayerEstimate:
             count = self.value(expr.count, env, home)
             if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
                 return 0
+            if expr.index is not None:  # `x n with i`: the least any one repeat makes, n times
+                env = {**env, expr.index: UNKNOWN}
             return self.size(expr.expr, env, home) * count
         if isinstance(expr, ast.Conditional):
             test = self.value(expr.test, env, home)
@@ -113,7 +115,10 @@ class LayerEstimate:
         if isinstance(expr, ast.Call):
             args = tuple(self.value(a, env, home) for a in expr.args)
             kwargs = {k.name: self.value(k.value, env, home) for k in expr.kwargs}
-            return self._named(expr.func, args, kwargs, env, home, call=True)
+            made = self._named(expr.func, args, kwargs, env, home, call=True)
+            if made and expr.func in REGISTRY:  # a layer: and the chains written inline as its inputs
+                made += sum(self.size(a, env, home) for a in expr.args if isinstance(a, ast.Chain))
+            return made
         return 0
 
     def _named(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], env: dict[str, Any],

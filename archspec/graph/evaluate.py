@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -31,6 +31,7 @@ SPLITTERS = {
 }
 
 MISSING = object()  # what `resolve` returns for a name the spec does not define
+MAX_MESSAGE = 500  # characters of a spec's own error() message that are shown
 
 
 class Evaluator:
@@ -41,6 +42,10 @@ class Evaluator:
 
     def error(self, message: str, module: ast.Module, pos: ast.Pos, hint: str | None = None) -> ArchError:
         return ArchError(message, module.location(pos), module.source, hint)
+
+    def import_hint(self, name: str, scope: Scope) -> str | None:
+        """The import that would define `name`, for an unknown name (the expander knows the files)."""
+        return None
 
     def evaluate(self, expr: ast.Expr, scope: Scope) -> Any:
         return _EVALUATORS[type(expr)](self, expr, scope)
@@ -106,7 +111,8 @@ class Evaluator:
         if name in SPLITTERS:
             raise self.error(f"{name} needs to know how to cut: {SPLITTERS[name]}", scope.module, expr.pos)
         known = list(scope.values) + scope.file.names() + list(REGISTRY)
-        raise self.error(f"unknown name '{name}'", scope.module, expr.pos, hint=suggest(name, known))
+        raise self.error(f"unknown name '{name}'", scope.module, expr.pos,
+                         hint=self.import_hint(name, scope) or suggest(name, known))
 
     def eval_Call(self, expr: ast.Call, scope: Scope) -> Any:
         args = [self.evaluate(a, scope) for a in expr.args]
@@ -117,9 +123,11 @@ class Evaluator:
             raise self.error(f"'{name}' is {describe(target)}, not something to call", scope.module, expr.pos)
         if name == "channels" and target is MISSING:
             return self.channels_of(args, kwargs, expr, scope)
+        if name == "error" and target is MISSING:
+            self.refuse(args, kwargs, expr, scope)
         if name in SPLITTERS and target is MISSING:
             return self.splitter(name, args, kwargs, expr, scope)
-        wants_tensor = any(isinstance(a, Tensor) for a in args)
+        wants_tensor = any(isinstance(a, (Tensor, Pipe)) for a in args)
         if name in BUILTINS and not (name in REGISTRY and wants_tensor):
             return self.call_builtin(name, args, kwargs, expr, scope)
         shares, kwargs = self.shared_weights(kwargs, scope)
@@ -138,15 +146,26 @@ class Evaluator:
             step = self.make_layer(name, args, kwargs, expr.pos, scope)
             step.shares = shares
             return Pipe([step])
-        known = scope.file.names() + list(REGISTRY) + list(BUILTINS) + ["channels"]
+        known = scope.file.names() + list(REGISTRY) + list(BUILTINS) + ["channels", "error"]
         raise self.error(f"unknown layer, block or function '{name}'", scope.module, expr.pos,
-                         hint=suggest(name, known))
+                         hint=self.import_hint(name, scope) or suggest(name, known))
 
     def channels_of(self, args: list[Any], kwargs: list[Any], expr: ast.Call, scope: Scope) -> int:
         """`channels(t)`: a tensor's channel count, which no input size changes."""
         if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):
             raise self.error("channels() takes one tensor, e.g. channels(in)", scope.module, expr.pos)
         return int(self.graph.reference_shapes[args[0].node][0])
+
+    def refuse(self, args: list[Any], kwargs: list[Any], expr: ast.Call, scope: Scope) -> NoReturn:
+        """`error("message")`: the spec refuses what it was asked (an unknown
+        setting, say), in its own words, at the call."""
+        if len(args) != 1 or kwargs or not isinstance(args[0], str):
+            raise self.error("error() takes one message string, e.g. error(\"arch is b or v2_s\")",
+                             scope.module, expr.pos)
+        message = args[0].strip()[:MAX_MESSAGE] or "the spec refuses this setting"
+        # a spec is not trusted: its message shows no control characters (a terminal's escapes)
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+        raise self.error(shown, scope.module, expr.pos)
 
     def splitter(self, how: str, args: list[Any], kwargs: list[Any], expr: ast.Call, scope: Scope) -> Pipe:
         """`chunk(n)`, `split(sizes)`, or with the tensor first, `chunk(x, n)`: a
@@ -181,8 +200,14 @@ class Evaluator:
                    pos: ast.Pos, scope: Scope) -> LayerStep:
         cls = REGISTRY[kind]
         many = cls.arity.most != 1
-        tensors = tuple(a for a in args if isinstance(a, Tensor)) if many else ()
-        values = [a for a in args if not (many and isinstance(a, Tensor))]
+        # a layer of several inputs takes tensors, and chains from a tensor written inline
+        tensors = tuple(a for a in args if isinstance(a, (Tensor, Pipe))) if many else ()
+        values = [a for a in args if not (many and isinstance(a, (Tensor, Pipe)))]
+        for a in tensors:
+            if isinstance(a, Pipe) and (a.source is None or not a.steps):
+                raise self.error(f"a chain given to {kind} starts from a tensor (`{kind}(d, d > gavgpool > "
+                                 "conv(8, 1) > sigmoid)`); this one has no tensor to start from",
+                                 scope.module, pos)
         for a in values:
             if isinstance(a, (Tensor, Pipe)):
                 raise self.error(f"{kind} takes its input from the chain; an argument here is {describe(a)}",
@@ -333,11 +358,33 @@ class Evaluator:
                     else:
                         raise self.error("a tensor can only start a chain", scope.module, step_expr.pos)
                 self.extend(pipe, value.steps, scope.module, step_expr.pos)
+            elif isinstance(value, Tensor):
+                raise self.error("a tensor can only start a chain", scope.module, step_expr.pos)
             else:
-                what = "a tensor can only start a chain" if isinstance(value, Tensor) else \
-                    f"expected a layer or block here, got {describe(value)}"
-                raise self.error(what, scope.module, step_expr.pos)
+                raise self.error(f"expected a layer or block here, got {describe(value)}", scope.module,
+                                 step_expr.pos, hint=self.greater_than_hint(expr, i, value, scope))
         return pipe
+
+    def greater_than_hint(self, chain: ast.Chain, i: int, value: Any, scope: Scope) -> str | None:
+        """`dilation > 1` reads as a chain of `dilation` and `1`: when a number
+        stands where a layer should, say how "greater than" is written."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if i == 0:
+            if len(chain.steps) < 2:
+                return None
+            left, right = chain.steps[0], chain.steps[1]
+            try:  # the other side: a number too?  (evaluating makes no layers)
+                other = self.evaluate(right, scope)
+            except ArchError:
+                return None
+            if isinstance(other, bool) or not isinstance(other, (int, float)):
+                return None
+        else:
+            left, right = chain.steps[i - 1], chain.steps[i]
+        a, b = ast.written(left), ast.written(right)
+        swapped = f"`{b} < {a}`" if a is not None and b is not None else "the operands swapped with `<`"
+        return f"`>` chains layers; for greater-than write {swapped}"
 
     def extend(self, pipe: Pipe, steps: list[Step], module: ast.Module, pos: ast.Pos) -> None:
         if len(pipe.steps) + len(steps) > MAX_LAYERS:
@@ -345,18 +392,54 @@ class Evaluator:
         pipe.steps.extend(steps)
 
     def eval_Repeat(self, expr: ast.Repeat, scope: Scope) -> Any:
+        if expr.index is not None:
+            return self.indexed_repeat(expr, expr.index, scope)
         value = self.evaluate(expr.expr, scope)
-        count = self.evaluate(expr.count, scope)
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise self.error(f"a repeat count is a whole number >= 0, got {describe(count)}",
-                             scope.module, expr.count.pos)
-        if not isinstance(value, Pipe) or value.source is not None:
-            raise self.error(f"only layers and blocks can be repeated, not {describe(value)}",
-                             scope.module, expr.pos)
+        count = self.repeat_count(expr, scope)
+        self.check_repeatable(value, expr, scope)
         if len(value.steps) * count > MAX_LAYERS:
             raise self.error(f"repeating {len(value.steps)} step(s) {count:,} times expands past "
                              f"{MAX_LAYERS:,} layers", scope.module, expr.count.pos)
         return Pipe([_copy(step) for _ in range(count) for step in value.steps])
+
+    def repeat_count(self, expr: ast.Repeat, scope: Scope) -> int:
+        count = self.evaluate(expr.count, scope)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise self.error(f"a repeat count is a whole number >= 0, got {describe(count)}",
+                             scope.module, expr.count.pos)
+        return count
+
+    def check_repeatable(self, value: Any, expr: ast.Repeat, scope: Scope) -> None:
+        if not isinstance(value, Pipe) or value.source is not None:
+            raise self.error(f"only layers and blocks can be repeated, not {describe(value)}",
+                             scope.module, expr.pos)
+
+    def indexed_repeat(self, expr: ast.Repeat, index: str, scope: Scope) -> Pipe:
+        """`step x n with i`: the step evaluated n times, with i = 0, 1, ..., n - 1
+        (each repeat may differ, so none is shared with another)."""
+        where = expr.index_pos or expr.pos
+        if index in scope.values:
+            line = scope.defined_at.get(index)
+            at = f" (line {line})" if line else ""
+            raise self.error(f"'{index}' is already defined{at}; name the repeat's index another way",
+                             scope.module, where)
+        if not ast.uses_name(expr.expr, index):
+            raise self.error(f"the repeated step does not use its index '{index}'", scope.module, where,
+                             hint=f"every repeat is then the same: write `x n` without `with {index}`")
+        count = self.repeat_count(expr, scope)
+        steps: list[Step] = []
+        try:
+            for number in range(count):
+                scope.values[index] = number
+                value = self.evaluate(expr.expr, scope)
+                self.check_repeatable(value, expr, scope)
+                if len(steps) + len(value.steps) > MAX_LAYERS:
+                    raise self.error(f"repeating this step {count:,} times expands past {MAX_LAYERS:,} layers",
+                                     scope.module, expr.count.pos)
+                steps.extend(value.steps)  # evaluated afresh: its own steps
+        finally:
+            scope.values.pop(index, None)
+        return Pipe(steps)
 
     def eval_Named(self, expr: ast.Named, scope: Scope) -> Any:
         value = self.evaluate(expr.expr, scope)

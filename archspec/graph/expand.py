@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -49,6 +50,8 @@ class ModuleLoader(Protocol):
 
     def entered(self, module: ast.Module) -> AbstractContextManager[None]: ...
 
+    def suggest_import(self, name: str, importer: ast.Module) -> str | None: ...
+
 
 class Expander(Evaluator):
     """Runs statements in order; applying a chain to a tensor makes its layers."""
@@ -67,8 +70,12 @@ class Expander(Evaluator):
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
 
+    def import_hint(self, name: str, scope: Scope) -> str | None:
+        return self.loader.suggest_import(name, scope.module)
+
     # ---- program ------------------------------------------------------
     def run_main(self, module: ast.Module) -> None:
+        self.graph.path = module.path
         self.graph.sources[module.path] = module.source
         scope = Scope("", module, self.new_file(module), None, None, top=True)
         meta: dict[str, Any] = {}
@@ -254,21 +261,21 @@ class Expander(Evaluator):
         if source is None:
             raise self.error("no input to apply this chain to: declare one first (`input 3 x 224 x 224`)",
                              scope.module, pos)
-        names = self.step_names(pipe.steps, scope.prefix, statement)
+        names = iter(self.step_names(unfolded(pipe.steps), scope.prefix, statement))
         tensor = source
         steps = pipe.steps
         # Fail early on `block x 100000`: once a block's size is known, the
         # rest of the chain can be priced before it is built.
         remaining = sum(self.expected_size(s) for s in steps)
         output: Output = tensor
-        for position, (step, name) in enumerate(zip(steps, names)):
+        for position, step in enumerate(steps):
             if len(self.graph.nodes) + remaining > MAX_LAYERS:
                 raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
                                  "anyone can run (check the repeat counts)", scope.module, pos)
             guess = self.expected_size(step)
             head = position == 0 and pipe.source is None
             tensor = self.single(output, steps[position - 1] if position else None)
-            output = self.apply_step(step, tensor, name, head, scope)
+            output = self.apply_step(step, tensor, names, head, scope)
             remaining -= guess
             if self.expected_size(step) != guess:  # a block's size was just learnt
                 remaining = sum(self.expected_size(s) for s in steps[position + 1:])
@@ -286,7 +293,10 @@ class Expander(Evaluator):
     def expected_size(self, step: Step) -> int:
         """Layers a step is expected to make (blocks: their largest size so far,
         or the least the call can make, read from its body before it runs)."""
-        if isinstance(step, (LayerStep, SplitStep)):
+        if isinstance(step, LayerStep):
+            return 1 + sum(self.expected_size(s) for pipe in step.tensors if isinstance(pipe, Pipe)
+                           for s in pipe.steps)
+        if isinstance(step, SplitStep):
             return 1
         if isinstance(step, BlockStep):
             least = self.estimate.call(step.block, step.args, step.kwargs)
@@ -310,10 +320,14 @@ class Expander(Evaluator):
             names.append(base + numbered)
         return names
 
-    def apply_step(self, step: Step, tensor: Tensor, name: str, head: bool, scope: Scope) -> Output:
+    def apply_step(self, step: Step, tensor: Tensor, names: Iterator[str], head: bool, scope: Scope) -> Output:
+        """Apply one step to `tensor`, naming what it makes from `names` (in
+        the order of `unfolded`: a layer's inline chains first, then the layer)."""
         if isinstance(step, LayerStep):
             layer = step.layer
-            inputs = tuple(step.tensors) if (head and step.tensors) else (tensor,) + tuple(step.tensors)
+            given = tuple(self.apply_inline(t, names, scope) if isinstance(t, Pipe) else t for t in step.tensors)
+            name = next(names)
+            inputs = given if (head and given) else (tensor,) + given
             if not layer.arity.accepts(len(inputs)):
                 raise self.error(f"{layer.kind} takes {layer.arity.describe()} input tensors, got {len(inputs)}",
                                  step.module, step.pos)
@@ -322,20 +336,31 @@ class Expander(Evaluator):
             if step.shares is not None:
                 self.share(node, step.shares.node, step.module, step.pos)
             return Tensor(node)
+        name = next(names)
         if isinstance(step, GroupStep):
             prefix = self.claim_prefix(name, step.name is not None, scope.module, step.pos) + "."
             inner = Scope(prefix, scope.module, scope.file, scope.input, tensor, top=False)
-            names = self.step_names(step.steps, prefix, None)
+            inner_names = iter(self.step_names(unfolded(step.steps), prefix, None))
             output: Output = tensor
-            for position, (sub, sub_name) in enumerate(zip(step.steps, names)):
+            for position, sub in enumerate(step.steps):
                 tensor = self.single(output, step.steps[position - 1] if position else None)
-                output = self.apply_step(sub, tensor, sub_name, False, inner)
+                output = self.apply_step(sub, tensor, inner_names, False, inner)
             if isinstance(output, Tensor):
                 self.graph.aliases.setdefault(prefix[:-1], output.node)
             return output
         if isinstance(step, SplitStep):
             return self.split_channels(step, tensor, name, scope)
         return self.call_block(step, tensor, name)
+
+    def apply_inline(self, pipe: Pipe, names: Iterator[str], scope: Scope) -> Tensor:
+        """An inline chain given to a multi-input layer, `mul(d, d > gavgpool > ...)`:
+        its layers are made first, named as steps of the statement."""
+        assert pipe.source is not None
+        output: Output = pipe.source
+        for position, sub in enumerate(pipe.steps):
+            tensor = self.single(output, pipe.steps[position - 1] if position else None)
+            output = self.apply_step(sub, tensor, names, False, scope)
+        return self.single(output, pipe.steps[-1] if pipe.steps else None)
 
     def check_pieces(self, step: SplitStep, count: int) -> None:
         """Refuse a cut into more slices than any network has layers, before making them."""
@@ -559,6 +584,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple) and all(isinstance(v, (bool, int, float, str, tuple)) for v in value):
         return value
     return None
+
+
+def unfolded(steps: list[Step]) -> list[Step]:
+    """The steps in the order they make layers: a layer's inline chain
+    arguments (`mul(d, d > gavgpool > conv(8, 1) > sigmoid)`) before the
+    layer itself, so a statement names them as steps of its own."""
+    order: list[Step] = []
+    for step in steps:
+        if isinstance(step, LayerStep):
+            for given in step.tensors:
+                if isinstance(given, Pipe):
+                    order.extend(unfolded(given.steps))
+        order.append(step)
+    return order
 
 
 __all__ = ["Expander", "Scope"]

@@ -71,6 +71,7 @@ class Graph:
     index: dict[str, int] = field(default_factory=dict)  # layer name -> node
     aliases: dict[str, int] = field(default_factory=dict)  # statement / block-instance name -> node
     sources: dict[str, str] = field(default_factory=dict)  # file path -> text, for error excerpts
+    path: str = ""  # the spec file it was read from ("<string>" for text)
     metadata: Metadata = field(default_factory=Metadata)
     params: dict[str, Any] = field(default_factory=dict)  # spec-level parameters, as resolved
     reference_shapes: list[Shape] = field(default_factory=list)  # per node, at the spec's input size

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import ArchError, Location
+from ..errors import ArchError, Location, suggest
 from ..files import NotARegularFile, read_limited
 from ..gc_pause import gc_paused
 from ..limits import MAX_FILE_BYTES, MAX_IMPORT_DEPTH
 from ..syntax.parser import BOM, parse
 from ..syntax.tree import Module, Pos
+from . import zoo
 from .expand import Expander
 from .layer_graph import Graph
 
@@ -63,10 +65,31 @@ def allow_imports_from(folders: list[Path]) -> None:
     _allowed_by_command_line[:] = folders
 
 
+def spec_path(path: str | Path) -> Path:
+    """The file a spec argument names: a path when one exists there, else a
+    model of the shipped zoo (`resnet50`, `modern/resnet50`; graph/zoo.py)."""
+    given = Path(path)
+    try:
+        if given.exists() or given.is_symlink():
+            return given  # a path wins over a zoo name
+    except (OSError, ValueError):
+        return given  # read_text says what is wrong with it
+    found = zoo.find_model(str(path))
+    if found is not None:
+        return found
+    if given.suffix == ".arch" or len(given.parts) > 1 and given.parts[0] not in zoo.FOLDERS:
+        return given  # plainly a path: read_text reports it missing
+    known = zoo.model_names()
+    raise ArchError(f"no such spec file or zoo model: {path}",
+                    hint=suggest(str(path), known) or "`archspec zoo` lists the models that come with archspec")
+
+
 class Loader:
     """Parses imported files (each once) and sees import cycles as they close.
     Imports resolve relative to the importing file and must stay inside the
-    root spec's folder tree or a folder the user allowed (docs/threat-model.md)."""
+    root spec's folder tree or a folder the user allowed (docs/threat-model.md);
+    `zoo:` imports name a library of the shipped zoo (graph/zoo.py), and the
+    zoo's own files import within the zoo."""
 
     def __init__(self, root: Path, allowed: list[Path]) -> None:
         self.chain: list[str] = []  # resolved paths of the files being expanded
@@ -77,6 +100,8 @@ class Loader:
                 self.roots.append(resolved(Path(folder)))
             except (OSError, ValueError):
                 raise ArchError(f"cannot use {folder} as a folder of imports", argument="allow_imports") from None
+        shipped = zoo.zoo_root()
+        self.zoo = resolved(shipped) if shipped is not None else None
 
     @staticmethod
     def key(module: Module) -> str:
@@ -103,15 +128,31 @@ class Loader:
             raise refuse("an import path cannot contain a NUL character")
         if not target.endswith(".arch"):
             raise refuse(f"an import names a spec file (*.arch), not {target!r}")
-        path = Path(importer.path).parent / target
+        shipped = target.startswith(zoo.IMPORT_PREFIX)
+        if shipped:
+            library = zoo.library_path(target)
+            if library is None or self.zoo is None:
+                raise refuse(f"cannot import {target}: a zoo import names a file of the shipped zoo by its path "
+                             "there, e.g. \"zoo:modern/lib/resnet.arch\"" if self.zoo is not None else
+                             f"cannot import {target}: this archspec is installed without its zoo")
+            path = library
+        else:
+            path = Path(importer.path).parent / target
         try:
             real = resolved(path)
         except (OSError, ValueError) as exc:
             raise refuse(f"cannot import {target}: {exc}") from None
-        if not any(real.is_relative_to(root) for root in self.roots):
+        # The zoo is readable by `zoo:` names, and by its own files' imports.
+        importer_real = resolved_or_none(Path(importer.path))
+        from_zoo = self.zoo is not None and importer_real is not None and importer_real.is_relative_to(self.zoo)
+        in_zoo = self.zoo is not None and real.is_relative_to(self.zoo) and (shipped or from_zoo)
+        if shipped and not in_zoo:
+            raise refuse(f"cannot import {target}: it leads out of the shipped zoo")
+        if not in_zoo and not any(real.is_relative_to(root) for root in self.roots):
             raise refuse(f"cannot import {target}: it is outside {self.roots[0]}, the folder of the spec "
                          "being read", hint="imports stay in the spec's own folder tree unless the folder "
-                         "they read is allowed too", argument="allow_imports")
+                         "they read is allowed too; the shipped libraries are imported by name: "
+                         "import \"zoo:modern/lib/resnet.arch\"", argument="allow_imports")
         key = str(real)
         if key in self.chain:
             cycle = " -> ".join(Path(p).name for p in self.chain[self.chain.index(key):] + [key])
@@ -129,14 +170,72 @@ class Loader:
                              hint=f"if it is meant to be one, `archspec analyze {path}` shows the problem") from None
         return self.cache[key]
 
+    def suggest_import(self, name: str, importer: Module) -> str | None:
+        """For a block the spec calls but does not import: the imports that
+        would define it, from the libraries beside the importing file (its
+        folder and its lib/) and the shipped zoo's.  Files are only searched
+        for a `block NAME` line; nothing of them is shown but their names."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            return None
+        pattern = re.compile(rf"^[ \t]*block[ \t]+{name}\b", re.MULTILINE)
+        here = Path(importer.path).parent
+        found: list[str] = []
+        candidates: list[tuple[Path, str]] = []
+        real_here = resolved_or_none(here)
+        if real_here is not None and any(real_here.is_relative_to(root) for root in self.roots):
+            for folder in (here, here / "lib"):
+                for path in _arch_files(folder):
+                    candidates.append((path, path.relative_to(here).as_posix()))
+        if self.zoo is not None:
+            for folder in sorted(self.zoo.glob("**/lib")):
+                for path in _arch_files(folder):
+                    candidates.append((path, zoo.IMPORT_PREFIX + path.relative_to(self.zoo).as_posix()))
+        seen = {resolved_or_none(Path(importer.path))}  # a zoo file beside the spec is offered once
+        for path, spelt in candidates[:MAX_SEARCHED_LIBRARIES]:
+            real = resolved_or_none(path)
+            if real not in seen and _defines_block(path, pattern):
+                found.append(f'import "{spelt}"')
+            seen.add(real)
+        if not found:
+            return None
+        more = f" (or {', '.join(found[1:3])})" if len(found) > 1 else ""
+        return f"'{name}' is a block of a library this file does not import: add `{found[0]}`{more}"
+
+
+MAX_SEARCHED_LIBRARIES = 200  # files read to suggest an import: an error path stays quick
+
+
+def _arch_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(path for path in folder.glob("*.arch") if path.is_file())
+    except OSError:
+        return []
+
+
+def resolved_or_none(path: Path) -> Path | None:
+    try:
+        return resolved(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _defines_block(path: Path, pattern: re.Pattern[str]) -> bool:
+    try:
+        data = read_limited(path, MAX_FILE_BYTES)
+    except (OSError, ValueError):
+        return False
+    return pattern.search(data.decode("utf-8", errors="replace")) is not None
+
 
 def load_graph(path: str | Path, overrides: dict[str, Any] | None = None,
                allow_imports: list[Path] | None = None) -> Graph:
-    """Read, expand and bind a spec file into a graph ready for analysis."""
+    """Read, expand and bind a spec file into a graph ready for analysis.
+    `path` is a spec file, or the name of a model of the shipped zoo."""
     if not isinstance(path, (str, Path)):
         raise ArchError(f"a spec is named by a path, not {type(path).__name__}", argument="path")
-    display = str(path)
-    module = parse(read_text(Path(path), display), display)
+    found = spec_path(path)
+    display = str(found)
+    module = parse(read_text(found, display), display)
     return build_graph(module, overrides or {}, allow_imports)
 
 

@@ -78,7 +78,9 @@ class FileNames:
 @dataclass(slots=True)
 class LayerStep:
     layer: Layer
-    tensors: tuple[Tensor, ...]  # extra inputs named in the call: add(a, b)
+    # extra inputs named in the call, `add(a, b)`, or chains written inline there,
+    # `mul(d, d > gavgpool > conv(8, 1) > sigmoid)` (a Pipe from a tensor)
+    tensors: tuple[Tensor | Pipe, ...]
     pos: Pos
     module: Module
     name: str | None = None

@@ -131,15 +131,89 @@ class Named:
 
 @dataclass(frozen=True)
 class Repeat:
-    """`step x n`: n copies of a step, one after the other."""
+    """`step x n`: n copies of a step, one after the other.  `step x n with i`
+    binds `index` to 0, 1, ..., n - 1 in the step, evaluated once per repeat."""
 
     expr: Expr
     count: Expr
     pos: Pos
+    index: str | None = None
+    index_pos: Pos | None = None
 
 
 Expr = (Number | String | Bool | InputRef | Name | Call | Index | TupleExpr | Unary | Binary
         | Conditional | Chain | Named | Repeat)
+
+
+def subexpressions(expr: Expr) -> list[Expr]:
+    """Every expression inside `expr`, itself included (walked without recursion)."""
+    found: list[Expr] = []
+    stack: list[Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        if isinstance(node, Call):
+            stack.extend(node.args)
+            stack.extend(k.value for k in node.kwargs)
+        elif isinstance(node, Index):
+            stack.extend((node.value, node.index))
+        elif isinstance(node, (TupleExpr, Chain)):
+            stack.extend(node.items if isinstance(node, TupleExpr) else node.steps)
+        elif isinstance(node, Unary):
+            stack.append(node.operand)
+        elif isinstance(node, Binary):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, Conditional):
+            stack.extend((node.test, node.then, node.otherwise))
+        elif isinstance(node, Named):
+            stack.append(node.expr)
+        elif isinstance(node, Repeat):
+            stack.extend((node.expr, node.count))
+    return found
+
+
+def uses_name(expr: Expr, name: str) -> bool:
+    """Whether `name` is read anywhere in `expr`."""
+    return any(isinstance(node, Name) and node.id == name for node in subexpressions(expr))
+
+
+_WRITTEN_PRECEDENCE = {"or": 1, "and": 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">=": 4,
+                       "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6}
+
+
+def written(expr: Expr, depth: int = 0) -> str | None:
+    """An arithmetic expression as it would be written (for hints), or None
+    for anything else (chains, blocks, conditionals) or anything long."""
+    if depth > 8:
+        return None
+    if isinstance(expr, Number):
+        return repr(expr.value)
+    if isinstance(expr, Name):
+        return expr.id
+    if isinstance(expr, Bool):
+        return "true" if expr.value else "false"
+    if isinstance(expr, Index):
+        value, index = written(expr.value, depth + 1), written(expr.index, depth + 1)
+        return None if value is None or index is None else f"{value}[{index}]"
+    if isinstance(expr, Call) and not expr.kwargs:
+        args = [written(a, depth + 1) for a in expr.args]
+        return None if None in args else f"{expr.func}({', '.join(a for a in args if a is not None)})"
+    if isinstance(expr, Unary) and expr.op == "-":
+        operand = written(expr.operand, depth + 1)
+        return None if operand is None else f"-{operand}"
+    if isinstance(expr, Binary) and expr.op in _WRITTEN_PRECEDENCE:
+        parts = []
+        for side, operand in (("left", expr.left), ("right", expr.right)):
+            text = written(operand, depth + 1)
+            if text is None:
+                return None
+            inner = _WRITTEN_PRECEDENCE.get(operand.op, 9) if isinstance(operand, Binary) else 9
+            outer = _WRITTEN_PRECEDENCE[expr.op]
+            if inner < outer or (side == "right" and inner == outer):
+                text = f"({text})"
+            parts.append(text)
+        return f"{parts[0]} {expr.op} {parts[1]}"
+    return None
 
 
 # ---- statements -----------------------------------------------------------
@@ -280,6 +354,14 @@ def _first_pos(node: object) -> Pos:
     return pos if isinstance(pos, Pos) else Pos(0, 0)
 
 
+@dataclass(frozen=True)
+class _RepeatSuffix:
+    """`x n` or `x n with i`, before it is attached to the step it repeats."""
+
+    count: Expr
+    index: Token | None
+
+
 _MULTIPLICATIVE = frozenset({"*", "/", "//", "%"})
 _CONJUNCTIVE = frozenset({"and"})
 
@@ -380,12 +462,17 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     def chain(self, *steps: Expr) -> Chain:
         return Chain(steps, _first_pos(steps[0]))
 
-    def named(self, expr: Expr, *rest: Expr | Token) -> Expr:
-        """`step x n x m as name`: repeats, then an optional explicit name."""
+    def repeat(self, count: Expr, index: Token | None) -> _RepeatSuffix:
+        return _RepeatSuffix(count, index)
+
+    def named(self, expr: Expr, *rest: _RepeatSuffix | Token) -> Expr:
+        """`step x n x m with i as name`: repeats, then an optional explicit name."""
         name = rest[-1] if rest and isinstance(rest[-1], Token) else None
-        for count in rest[:-1] if name is not None else rest:
-            assert not isinstance(count, Token)
-            expr = Repeat(expr, count, _first_pos(count))
+        for suffix in rest[:-1] if name is not None else rest:
+            assert isinstance(suffix, _RepeatSuffix)
+            index = suffix.index
+            expr = Repeat(expr, suffix.count, _first_pos(suffix.count), None if index is None else str(index),
+                          None if index is None else _pos(index))
         if name is None:
             return expr
         return Named(expr, str(name), _pos(name))
@@ -437,9 +524,15 @@ class ToSyntax(Transformer):  # type: ignore[type-arg]
     def block_params(self, *params: BlockParam) -> tuple[BlockParam, ...]:
         return params
 
-    def block_def(self, name: Token, params: tuple[BlockParam, ...] | None,
-                  *body: Assign | Bare) -> BlockDef:
-        return BlockDef(str(name), params or (), body, _pos(name))
+    def block_def(self, name: Token, *rest: tuple[BlockParam, ...] | Assign | Bare | None) -> BlockDef:
+        # `block f {`, `block f() {` and `block f(a, b) {`: the parameters, if
+        # any were written, come first (None for empty parentheses)
+        params: tuple[BlockParam, ...] = ()
+        if rest and (rest[0] is None or isinstance(rest[0], tuple)):
+            params = rest[0] or ()
+            rest = rest[1:]
+        body = tuple(item for item in rest if isinstance(item, (Assign, Bare)))
+        return BlockDef(str(name), params, body, _pos(name))
 
     def assign(self, name: Token, value: Expr) -> Assign:
         return Assign(str(name), value, _pos(name))
