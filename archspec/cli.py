@@ -23,6 +23,7 @@ from .commands.options import Group, register
 from .commands.report import report
 from .commands.sweep import sweep
 from .commands.table import table
+from .commands.zoo import zoo
 
 app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="How much memory and compute does this network need?")
@@ -40,7 +41,7 @@ def options(
     allow_imports_from(list(allow_imports or []))
 
 
-for command in (analyze, conventions, diff, draw, explain, export, kinds, report, sweep, table):
+for command in (analyze, conventions, diff, draw, explain, export, kinds, report, sweep, table, zoo):
     register(app, command)
 register(app, import_, name="import")
 

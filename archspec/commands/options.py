@@ -190,16 +190,22 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     return overrides
 
 
-def parse_literal(text: str) -> Any:
+def parse_literal(text: str, depth: int = 0) -> Any:
     """A --set value: true/false, an integer, a finite float, a tuple written
-    `6,12,24,16` or `(6, 12, 24, 16)`, or else a string.  Tuples do not nest."""
+    `6,12,24,16` or `(6, 12, 24, 16)`, tuples of tuples written with
+    parentheses, `((1,16,1,1),(6,24,2,2))`, or else a string."""
     from ..errors import ArchError
+    from ..limits import MAX_NESTING
 
+    text = text.strip()
     if "," in text or text.startswith("("):
-        items = text.strip().removeprefix("(").removesuffix(")")
-        if any(bracket in items for bracket in "()"):
-            raise ArchError(f"--set value {text!r}: a tuple of plain values, e.g. 6,12,24,16 (tuples do not nest)")
-        return tuple(parse_literal(item.strip()) for item in items.split(",") if item.strip())
+        if depth >= MAX_NESTING:
+            raise ArchError(f"--set value: tuples nested deeper than {MAX_NESTING}")
+        enclosed = _enclosed(text)
+        items = top_level_items(text[1:-1] if enclosed else text)
+        if items is None:
+            raise ArchError(f"--set value {text!r}: unbalanced parentheses")
+        return tuple(parse_literal(item, depth + 1) for item in items if item.strip())
     if text in ("true", "false"):
         return text == "true"
     if text.isascii():
@@ -213,7 +219,40 @@ def parse_literal(text: str) -> Any:
                 return value
         except ValueError:
             pass
+    if any(bracket in text for bracket in "()"):
+        raise ArchError(f"--set value {text!r}: unbalanced parentheses")
     return text.strip('"')
+
+
+def _enclosed(text: str) -> bool:
+    """Whether the whole text is one parenthesised group: `(a, (b))`, not `(a), (b)`."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depth = 0
+    for position, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0:
+            return position == len(text) - 1
+    return False
+
+
+def top_level_items(text: str) -> list[str] | None:
+    """`text` cut at the commas outside parentheses; None if they do not balance."""
+    items, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif char == "," and depth == 0:
+            items.append(text[start:position])
+            start = position + 1
+    if depth:
+        return None
+    items.append(text[start:])
+    return items
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -279,8 +318,11 @@ def parse_set_grid(items: list[str] | None) -> list[dict[str, Any]]:
         name = name.strip()
         if not sep or not name.isidentifier() or not text.strip():
             raise _error(f"--set {item!r}: expected NAME=VALUE[,VALUE...]")
+        values = top_level_items(text)  # `(3,3,9,3),(3,3,27,3)`: two tuples to sweep
+        if values is None:
+            raise _error(f"--set {item!r}: unbalanced parentheses")
         names.append(name)
-        choices.append([parse_literal(v.strip()) for v in text.split(",")])
+        choices.append([parse_literal(v.strip()) for v in values])
     from math import prod
 
     from ..limits import MAX_POINTS

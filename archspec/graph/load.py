@@ -77,7 +77,7 @@ def spec_path(path: str | Path) -> Path:
     found = zoo.find_model(str(path))
     if found is not None:
         return found
-    if given.suffix == ".arch" or len(given.parts) > 1 and given.parts[0] not in zoo.FOLDERS:
+    if given.suffix == ".arch" or (len(given.parts) > 1 and given.parts[0] not in zoo.FOLDERS):
         return given  # plainly a path: read_text reports it missing
     known = zoo.model_names()
     raise ArchError(f"no such spec file or zoo model: {path}",

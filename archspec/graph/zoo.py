@@ -69,7 +69,7 @@ def zoo_models() -> tuple[ZooModel, ...]:
     found: list[ZooModel] = []
     taken: set[str] = set()
     for folder, inside in FOLDERS.items():
-        for path in sorted(_folder_path(root, inside).glob("*.arch")):
+        for path in sorted(_folder_path(root, inside).glob("*.arch"), key=lambda p: (p.name.lower(), p.name)):
             if not path.is_file() or not _is_model(path):
                 continue
             stem = path.stem
@@ -90,6 +90,43 @@ def find_model(name: str) -> Path | None:
         if model.path.stem == stem and folder in (None, model.folder):
             return model.path
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ZooEntry:
+    """What `archspec zoo` lists of a model: its header, read without expanding it."""
+
+    name: str  # what to type: `resnet50`, `modern/resnet50`
+    folder: str
+    model: str  # its `model` line
+    task: str | None
+    source: str | None
+    title: str | None
+    path: Path
+
+
+def zoo_entries(folder: str | None = None) -> list[ZooEntry]:
+    """Every zoo model (or one folder's) with its `model`, `@task`, `@source`
+    and `@title`, from the parsed file (nothing is expanded)."""
+    from ..files import read_limited
+    from ..limits import MAX_FILE_BYTES
+    from ..syntax import tree as ast
+    from ..syntax.parser import parse
+
+    entries = []
+    for model in zoo_models():
+        if folder is not None and model.folder != folder:
+            continue
+        text = read_limited(model.path, MAX_FILE_BYTES).decode("utf-8")
+        header: dict[str, str] = {}
+        for stmt in parse(text, str(model.path)).statements:
+            if isinstance(stmt, ast.ModelDecl):
+                header["model"] = stmt.name
+            elif isinstance(stmt, ast.MetaDecl) and isinstance(stmt.value, (ast.Name, ast.String)):
+                header[stmt.key] = stmt.value.id if isinstance(stmt.value, ast.Name) else stmt.value.value
+        entries.append(ZooEntry(model.name, model.folder, header.get("model", model.path.stem), header.get("task"),
+                                header.get("source"), header.get("title"), model.path))
+    return entries
 
 
 def model_names() -> list[str]:

@@ -199,8 +199,8 @@ def written(expr: Expr, depth: int = 0) -> str | None:
         args = [written(a, depth + 1) for a in expr.args]
         return None if None in args else f"{expr.func}({', '.join(a for a in args if a is not None)})"
     if isinstance(expr, Unary) and expr.op == "-":
-        operand = written(expr.operand, depth + 1)
-        return None if operand is None else f"-{operand}"
+        inside = written(expr.operand, depth + 1)
+        return None if inside is None else f"-{inside}"
     if isinstance(expr, Binary) and expr.op in _WRITTEN_PRECEDENCE:
         parts = []
         for side, operand in (("left", expr.left), ("right", expr.right)):
