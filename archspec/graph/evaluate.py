@@ -380,8 +380,10 @@ class Evaluator:
                 return None
             if isinstance(other, bool) or not isinstance(other, (int, float)):
                 return None
+        elif i == 1 and isinstance(self.evaluate(chain.steps[0], scope), Tensor):
+            left, right = chain.steps[0], chain.steps[1]  # `x > 1`, x a tensor: still meant as a comparison
         else:
-            left, right = chain.steps[i - 1], chain.steps[i]
+            return None  # a number after layers: a misplaced value, not a comparison
         a, b = ast.written(left), ast.written(right)
         swapped = f"`{b} < {a}`" if a is not None and b is not None else "the operands swapped with `<`"
         return f"`>` chains layers; for greater-than write {swapped}"

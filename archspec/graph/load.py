@@ -191,14 +191,18 @@ class Loader:
                 for path in _arch_files(folder):
                     candidates.append((path, zoo.IMPORT_PREFIX + path.relative_to(self.zoo).as_posix()))
         seen = {resolved_or_none(Path(importer.path))}  # a zoo file beside the spec is offered once
+        readable = [*self.roots, *([self.zoo] if self.zoo is not None else [])]
         for path, spelt in candidates[:MAX_SEARCHED_LIBRARIES]:
             real = resolved_or_none(path)
-            if real not in seen and _defines_block(path, pattern):
-                found.append(f'import "{spelt}"')
+            # only what an import could read (a link out of the tree is not followed)
+            if real is None or real in seen or not any(real.is_relative_to(root) for root in readable):
+                continue
             seen.add(real)
+            if _defines_block(real, pattern):
+                found.append(f'import "{spelt}"')
         if not found:
             return None
-        more = f" (or {', '.join(found[1:3])})" if len(found) > 1 else ""
+        more = " (or " + " or ".join(f"`{other}`" for other in found[1:3]) + ")" if len(found) > 1 else ""
         return f"'{name}' is a block of a library this file does not import: add `{found[0]}`{more}"
 
 
