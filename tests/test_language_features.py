@@ -311,3 +311,24 @@ def test_zoo_lists_models_with_task_folder_and_source() -> None:
     assert table.exit_code == 0 and "vit_b_16" in table.stdout and "resnet50" not in table.stdout
     wrong = CliRunner().invoke(app, ["zoo", "moder"])
     assert wrong.exit_code == 2 and "did you mean 'modern'?" in wrong.stderr
+
+
+# torchvision's squeezenet1_1 has 1,235,496 parameters (the reference table's
+# squeezenet1-1 is that network); each command shows its name or that count
+@pytest.mark.parametrize(("argv", "shown"), [
+    (["analyze", "squeezenet1-1"], "1,235,496 learnable"),
+    (["explain", "squeezenet1-1"], str(SPECS / "squeezenet1-1.arch")),
+    (["conventions", "squeezenet1-1"], "squeezenet1-1: 224 x 224"),
+    (["sweep", "squeezenet1-1", "--size", "224,256"], "1,235,496"),
+    (["diff", "squeezenet1-0", "squeezenet1-1"], "A = squeezenet1-0, B = squeezenet1-1"),
+])
+def test_every_command_takes_a_zoo_name(elsewhere: Path, argv: list[str], shown: str) -> None:
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert shown in result.stdout
+
+
+def test_report_takes_a_zoo_name(elsewhere: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "squeezenet1-1", "--out", str(elsewhere / "out"), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "out" / "squeezenet1-1.md").is_file()

@@ -65,11 +65,16 @@ def is_model_spec(path: Path) -> bool:
 
 def model_specs(paths: list[Path]) -> list[Path]:
     """The model specs among files and folders (a folder: its *.arch files,
-    not its subfolders such as lib/), sorted by name within each folder."""
+    not its subfolders such as lib/), sorted by name within each folder.  A
+    name that is no path but a zoo model's (`resnet50`) stands for its file."""
+    from ..graph.zoo import find_model
+
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found += [p for p in sorted(path.glob("*.arch")) if is_model_spec(p)]
+        elif not path.exists() and (shipped := find_model(str(path))) is not None:
+            found.append(shipped)
         else:
             found.append(path)  # named explicitly: the caller reports a library or a typo
     return found
