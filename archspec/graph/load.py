@@ -180,26 +180,20 @@ class Loader:
         pattern = re.compile(rf"^[ \t]*block[ \t]+{name}\b", re.MULTILINE)
         here = Path(importer.path).parent
         found: list[str] = []
-        candidates: list[tuple[Path, str]] = []
-        real_here = resolved_or_none(here)
-        if real_here is not None and any(real_here.is_relative_to(root) for root in self.roots):
-            for folder in (here, here / "lib"):
-                for path in _arch_files(folder):
-                    candidates.append((path, path.relative_to(here).as_posix()))
-        if self.zoo is not None:
-            for folder in sorted(self.zoo.glob("**/lib")):
-                for path in _arch_files(folder):
-                    candidates.append((path, zoo.IMPORT_PREFIX + path.relative_to(self.zoo).as_posix()))
         seen = {resolved_or_none(Path(importer.path))}  # a zoo file beside the spec is offered once
-        readable = [*self.roots, *([self.zoo] if self.zoo is not None else [])]
-        for path, spelt in candidates[:MAX_SEARCHED_LIBRARIES]:
+        candidates = [path for folder in (here, here / "lib") for path in _arch_files(folder)]
+        for path in candidates[:MAX_SEARCHED_LIBRARIES]:
             real = resolved_or_none(path)
             # only what an import could read (a link out of the tree is not followed)
-            if real is None or real in seen or not any(real.is_relative_to(root) for root in readable):
+            if real is None or real in seen or not any(real.is_relative_to(root) for root in self.roots):
                 continue
             seen.add(real)
             if _defines_block(real, pattern):
-                found.append(f'import "{spelt}"')
+                found.append(f'import "{path.relative_to(here).as_posix()}"')
+        for target in zoo.library_blocks().get(name, ()):
+            library = zoo.library_path(target)
+            if library is not None and resolved_or_none(library) not in seen:
+                found.append(f'import "{target}"')
         if not found:
             return None
         more = " (or " + " or ".join(f"`{other}`" for other in found[1:3]) + ")" if len(found) > 1 else ""

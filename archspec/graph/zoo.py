@@ -135,6 +135,29 @@ def model_names() -> list[str]:
     return list(dict.fromkeys(names))
 
 
+BLOCK_LINE = re.compile(r"^[ \t]*block[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+@cache
+def library_blocks() -> dict[str, tuple[str, ...]]:
+    """Block name -> the `zoo:` imports of the libraries that define it (read once)."""
+    from ..files import read_limited
+    from ..limits import MAX_FILE_BYTES
+
+    root = zoo_root()
+    found: dict[str, list[str]] = {}
+    if root is None:
+        return {}
+    for path in sorted(root.glob("**/lib/*.arch")):
+        try:
+            text = read_limited(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
+        for name in dict.fromkeys(BLOCK_LINE.findall(text)):
+            found.setdefault(name, []).append(IMPORT_PREFIX + path.relative_to(root).as_posix())
+    return {name: tuple(imports) for name, imports in found.items()}
+
+
 def library_path(target: str) -> Path | None:
     """The file an `import "zoo:..."` names, or None when the target is not a
     plain path inside the zoo (the caller refuses it)."""
