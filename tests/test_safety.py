@@ -334,7 +334,7 @@ def test_a_symlink_loop_import_is_a_located_error(tmp_path: Path, capsys: pytest
 @pytest.mark.parametrize("args,words", [
     (["analyze", "SPEC", "--size", "²²"], "--size '²²': expected a side"),
     (["sweep", "SPEC", "--size", "8", "--plot", "x.garbage"], "--plot: cannot draw x.garbage: name a .png, .svg or .pdf"),
-    (["analyze", "SPEC", "--set", "t=(1,(2,3))"], "tuples do not nest"),
+    (["analyze", "SPEC", "--set", "t=((1,2)"], "--set value '((1,2)': unbalanced parentheses"),  # tuples nest; brackets balance
     (["report", "SPEC", "--out", "/proc/self", "--no-figures"], "cannot write /proc/self/t.md"),
     (["report", "SPEC", "--out", "SPEC", "--no-figures"], "cannot write reports to"),
 ])
