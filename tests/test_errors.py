@@ -47,6 +47,8 @@ CASES = {
     "tensor as value": (HEADER + "a = conv(8, 1)\nb = conv(a, 1)\n", "4:5", ["takes its input from the chain"]),
     "no input": ("model t\nx = conv(8, 1)\n", "2:1", ["no input"]),
     "value does nothing": (HEADER + "3 + 4\n", "3:1", ["does nothing"]),
+    # Python only warns about an escape it does not know; the language refuses it where it is
+    "unknown escape": (HEADER + "@source \"a\\/b\"\n", "3:9", ["bad escape sequence"]),
 }
 
 

@@ -121,7 +121,7 @@ def test_help_reads_in_80_columns(command: str | None) -> None:
     usage = next(line for line in lines if "Usage:" in line).strip()
     expected = {"diff": "archspec diff [OPTIONS] A B", "report": "archspec report [OPTIONS] SPEC...",
                 "table": "archspec table [OPTIONS] [SPEC_DIR]", "kinds": "archspec kinds [OPTIONS]",
-                "import": "archspec import [OPTIONS] MODEL"}
+                "import": "archspec import [OPTIONS] MODEL", "zoo": "archspec zoo [OPTIONS] [FOLDER]"}
     assert usage == "Usage: " + expected.get(command, f"archspec {command} [OPTIONS] SPEC")
     # every choice of an option the command has is written whole on one line
     for option, names in CHOICES.items():

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
-from .options import fail
-
-
-class ZooFormat(str, Enum):
-    table = "table"
-    json = "json"
+from .options import fail, format_option
 
 
 def zoo(
     folder: Annotated[Optional[str], typer.Argument(help="only this folder: reference, modern, transformers or examples")] = None,
-    format: Annotated[ZooFormat, typer.Option(help="output format")] = ZooFormat.table,
+    format: Annotated[str, format_option("text", "json")] = "text",
 ) -> None:
     """List the shipped models (name, task, folder, source): each NAME works
     wherever a command takes a spec (`archspec analyze resnet50`)."""
@@ -36,4 +30,4 @@ def zoo(
     except ArchError as exc:
         fail(exc)
     where = f"the {folder} folder of {root}" if folder else str(root)
-    typer.echo(render_zoo_json(entries) if format is ZooFormat.json else render_zoo_table(entries, where), nl=False)
+    typer.echo(render_zoo_json(entries) if format == "json" else render_zoo_table(entries, where), nl=False)

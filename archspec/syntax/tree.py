@@ -10,6 +10,8 @@ expander gives the nodes meaning.
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 
 from lark import Token, Transformer, v_args
@@ -330,10 +332,14 @@ def _unquote(token: Token) -> str:
     body = str(token)[1:-1]
     if "\\" not in body:
         return body
-    try:
-        return body.encode("utf-8", "surrogatepass").decode("unicode_escape")
-    except UnicodeError:
-        raise LiteralError("a string with a bad escape sequence", token) from None
+    # Python only warns about an escape it does not know (`\/`), and means to make it an
+    # error one day: the language refuses it now, at its place in the spec
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        try:
+            return body.encode("utf-8", "surrogatepass").decode("unicode_escape")
+        except (UnicodeError, DeprecationWarning):
+            raise LiteralError("a string with a bad escape sequence", token) from None
 
 
 def _first_pos(node: object) -> Pos:
