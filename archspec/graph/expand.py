@@ -176,6 +176,11 @@ class Expander(Evaluator):
                 raise self.error(f"@{stmt.key} must be a value", scope.module, stmt.pos)
         if stmt.key == "scales" and isinstance(value, (int, float)):
             value = (value,)
+        if stmt.key == "members":
+            value = (value,) if isinstance(value, str) else value
+            if not isinstance(value, tuple) or not all(isinstance(v, str) and MODEL_NAME.fullmatch(v) for v in value):
+                raise self.error("@members names model specs: a name or a tuple of quoted names, "
+                                 'such as ("resnet18", "resnet34")', scope.module, stmt.pos)
         meta[stmt.key] = value
 
     def run_input(self, stmt: ast.InputDecl, scope: Scope) -> None:

@@ -63,6 +63,9 @@ class Metadata(BaseModel):
     scales: tuple[float, ...] | None = None  # input scales of the report
     title: str | None = None
     note: str | None = None
+    # a family spec (one network, its scaling rules as params) names the member specs
+    # beside it that it builds; tables, charts and folder reports list those members, not it
+    members: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True)
