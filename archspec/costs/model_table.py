@@ -14,6 +14,7 @@ from pathlib import Path
 from ..graph.layer_graph import Graph
 from ..kinds.shape import TOKENS
 from .engine import analyze
+from .memory import liveness
 
 TASK_ORDER = ("classification", "detection", "segmentation", "keypoints")
 
@@ -34,6 +35,7 @@ REFERENCE_ORDER = (
 )
 
 _MODEL_LINE = re.compile(r"^[ \t]*model[ \t]+\S", re.MULTILINE)
+_MEMBERS_LINE = re.compile(r"^[ \t]*@members\b", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,33 +48,47 @@ class TableRow:
     flops: int  # one image, full network
     src: str | None
     error: tuple[float | None, float | None] | None  # top-1 / top-5, %
+    params: int  # learnable parameters (no buffers)
+    macs: int  # multiply-accumulates, one image, full network
+    peak_bytes: int  # the most live at once, one image, each tensor freed after its last use
     tokens: bool = False  # the input is a token sequence of input_size[0] tokens
 
 
-def is_model_spec(path: Path) -> bool:
-    """A spec file that defines a model (not a library of blocks)."""
+def _spec_text(path: Path) -> str | None:
     if path.suffix != ".arch" or "lib" in path.parent.parts[-1:]:
-        return False
+        return None
     from ..files import read_limited
     from ..limits import MAX_FILE_BYTES
 
     try:  # a bounded read of a regular file: a pipe or device named *.arch is no model
-        text = read_limited(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+        return read_limited(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except (OSError, ValueError):
-        return False
-    return _MODEL_LINE.search(text) is not None
+        return None
+
+
+def is_model_spec(path: Path) -> bool:
+    """A spec file that defines a model (not a library of blocks)."""
+    text = _spec_text(path)
+    return text is not None and _MODEL_LINE.search(text) is not None
+
+
+def is_family_spec(path: Path) -> bool:
+    """A model spec that names its members (`@members`): it stands for them."""
+    text = _spec_text(path)
+    return text is not None and _MODEL_LINE.search(text) is not None and _MEMBERS_LINE.search(text) is not None
 
 
 def model_specs(paths: list[Path]) -> list[Path]:
     """The model specs among files and folders (a folder: its *.arch files,
-    not its subfolders such as lib/), sorted by name within each folder.  A
-    name that is no path but a zoo model's (`resnet50`) stands for its file."""
+    not its subfolders such as lib/, and not a family spec, which its members
+    stand for), sorted by name within each folder.  A name that is no path
+    but a zoo model's (`resnet50`) stands for its file."""
     from ..graph.zoo import find_model
 
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += [p for p in sorted(path.glob("*.arch")) if is_model_spec(p)]
+            found += [p for p in sorted(path.glob("*.arch")) if is_model_spec(p) and not is_family_spec(p)]
         elif not path.exists() and (shipped := find_model(str(path))) is not None:
             found.append(shipped)
         else:
@@ -87,6 +103,7 @@ def table_row(graph: Graph) -> TableRow:
     _, h, w = full.input_shape
     return TableRow(meta.task or "other", meta.model or "", (h, w), full.totals.param_bytes,
                     full.totals.feature_bytes, full.totals.flops, meta.src, meta.error,
+                    full.totals.params, full.totals.macs, liveness(full).peak_bytes,
                     full.input_layout == TOKENS)
 
 
