@@ -32,6 +32,7 @@ class ScaleRow:
     feature_shape: tuple[int, int, int]  # C, H, W of the feature layer's output
     feature_bytes: int  # whole batch
     flops: int  # whole batch
+    feature_tokens: bool  # the feature layer's output is a token sequence (C = D, H = N tokens, W = 1)
 
 
 @dataclass(slots=True)
@@ -88,5 +89,5 @@ def compute_report(graph: Graph, batch: int = DEFAULT_BATCH, scales: Sequence[fl
                     exc.message = f"@features: {exc.message}"
             raise
         report.rows.append(ScaleRow(scale, size, trunk.totals.output_shape, trunk.totals.feature_bytes,
-                                    trunk.totals.flops))
+                                    trunk.totals.flops, trunk.totals.output_layout == TOKENS))
     return report

@@ -26,6 +26,8 @@ PANELS = (  # (title, LayerCost field, colour): the reference's blue, red and ma
 HEAVIEST_LABELLED = 3  # layers named per panel
 MAX_BOUNDARIES = 40  # beyond this many stage changes, coarser stages are marked instead
 FIG_WIDTH, PANEL_HEIGHT, DPI = 12.0, 2.6, 100
+DENSE = 120  # beyond this many layers, bars are a filled outline a pixel or two wide each, and a solid
+DENSE_LEADER = {"linestyle": (0, (1, 2))}  # leader line would read as one more bar: leaders are dotted
 
 
 def plotting_available() -> bool:
@@ -141,6 +143,19 @@ def short_name(name: str, limit: int = 48) -> str:
     return f"{parts[0]}.…{'.'.join(tail)}" if len(tail) < len(parts) - 1 else name
 
 
+def shared_prefix(layers: Sequence[LayerCost]) -> str:
+    """The leading name components every layer shares, with their dot: a network
+    written as one block call names every layer `efficientnet.…`, which says
+    nothing on a label.  The last component of a name always stays."""
+    names = [layer.name.split(".") for layer in layers]
+    if not names:
+        return ""
+    common = 0
+    while all(len(n) > common + 1 and n[common] == names[0][common] for n in names):
+        common += 1
+    return "".join(f"{part}." for part in names[0][:common])
+
+
 # ---------------------------------------------------------------- units
 
 def _scale(kind: str, peak: float) -> tuple[float, str]:
@@ -189,7 +204,7 @@ def profile_figure(report: ModelReport) -> Any:
         kind = "flops" if field_name == "flops" else "memory"
         divisor, unit = _scale(kind, max(values + live + [1.0]))
         scaled = [v / divisor for v in values]
-        if n <= 120:
+        if n <= DENSE:
             ax.bar(positions, scaled, width=0.8, color=colour, linewidth=0, zorder=2)
         else:  # hundreds of bars: one outline is as legible and far faster to draw
             ax.stairs(scaled, edges, fill=True, color=colour, zorder=2)
@@ -207,10 +222,14 @@ def profile_figure(report: ModelReport) -> Any:
         avoid = _draw_live(ax, report, live_scaled, edges, colour) if live else []
         _label_heaviest(ax, layers, scaled, values, kind, n, top, avoid)
     _label_stages(fig, axes[-1], marks, n)
-    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names)",
+    prefix = shared_prefix(layers)
+    within = f"; names within `{prefix[:-1]}`" if prefix else ""
+    axes[-1].set_xlabel(f"depth: {n} layers in execution order (labels: stages, from the spec's layer names{within})",
                         fontsize=9)
-    h, w = report.input_size
-    fig.suptitle(f"{report.model}: per-layer profile at {h} x {w}, batch 1", fontsize=12, x=0.01, ha="left")
+    from .report_markdown import size_text
+
+    fig.suptitle(f"{report.model}: per-layer profile at {size_text(report.input_size, report.tokens)}, batch 1",
+                 fontsize=12, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig
 
@@ -238,7 +257,7 @@ def _draw_live(ax: Any, report: ModelReport, live: list[float], edges: list[floa
     width = 1.1 if len(live) <= 300 else 0.8  # hundreds of steps: a thinner line stays a readable envelope
     line = ax.stairs(live, edges, fill=False, color=LIVE_COLOUR, linewidth=width, zorder=3, gid=LIVE_GID,
                      label=f"live while each layer runs, freed after last use (peak {readable_memory(peak)} at "
-                           f"{short_name(report.live.peak_layer, 60)})")
+                           f"{short_name(report.live.peak_layer.removeprefix(shared_prefix(report.layers)), 60)})")
     ax.plot([at], [live[at]], marker="o", markersize=3.5, color=LIVE_COLOUR, zorder=4)
     bars = Patch(color=colour, label="each layer's output, nothing freed (the reference's count)")
     legend = ax.legend(handles=[line, bars], loc="upper right", fontsize=7.5, frameon=True, framealpha=0.9,
@@ -271,6 +290,7 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     from matplotlib.transforms import Bbox
 
     renderer = ax.figure.canvas.get_renderer()
+    prefix = shared_prefix(layers)
     taken_text: list[Any] = list(avoid)  # pixel boxes of the labels placed so far, and the legend's
     taken_leaders: list[Any] = []  # and of their leader lines
     # Text runs away from its bar (rightwards, or leftwards at the right edge):
@@ -278,11 +298,14 @@ def _label_heaviest(ax: Any, layers: Sequence[LayerCost], scaled: list[float], v
     for i in sorted(ranked, key=lambda i: i if align(i) == "right" else -i):
         ha = align(i)
         more = f" (+{alike[i]} alike)" if alike[i] else ""
-        text = ax.annotate(f"{short_name(layers[i].name)}  {_short(values[i], kind)}{more}", xy=(i, scaled[i]),
+        text = ax.annotate(f"{short_name(layers[i].name.removeprefix(prefix))}  {_short(values[i], kind)}{more}",
+                           xy=(i, scaled[i]),
                            xytext=(i, peak * 1.04), fontsize=7.5, ha=ha, va="bottom", color="0.15",
                            arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6, "shrinkA": 0,
-                                       "shrinkB": 1,
+                                       "shrinkB": 1, **(DENSE_LEADER if n > DENSE else {}),
                                        "relpos": ({"left": 0.0, "center": 0.5, "right": 1.0}[ha], 0.0)})
+        if n > DENSE:  # the bar a dotted leader ends at, marked
+            ax.plot([i], [scaled[i]], marker="v", markersize=3.5, color="0.2", zorder=4)
         best: tuple[int, Any, Any, float] | None = None
         for row in range(HEAVIEST_LABELLED):  # rows of 0.12 x peak fit under the panel's 1.42 x peak
             y = peak * (1.04 + 0.12 * row)
@@ -334,57 +357,142 @@ class ClassifierPoint:
     flops: int
     top1_error: float
     param_bytes: int
+    collection: str  # the folder of specs it comes from, as the legend names it (`specs/modern/`)
+    family: str | None = None  # the family spec that lists it (`@members`), if any
+    place: int = 0  # its place in the family's list
+
+
+# One colour and marker per collection, in the order the collections come (the outermost folder first).
+COLLECTION_STYLES = (("#4c72b0", "o"), ("#dd8452", "s"), ("#55a868", "^"), ("#c44e52", "D"), ("#8172b3", "v"),
+                     ("#937860", "P"), ("#da8bc3", "X"), ("#8c8c8c", "h"))
+LARGEST_MARKER = 1200.0  # pt^2: the area of the largest model's marker
+
+
+def family_runs(points: Sequence[ClassifierPoint]) -> list[list[ClassifierPoint]]:
+    """The members of each family in the family's order, cut where the list
+    starts over at lower FLOPs (RegNetX's members, then RegNetY's): each run
+    is a line on the chart.  Models outside a family are runs of one."""
+    by_family: dict[tuple[str, str], list[ClassifierPoint]] = {}
+    runs: list[list[ClassifierPoint]] = []
+    for p in points:
+        if p.family is None:
+            runs.append([p])
+        else:
+            by_family.setdefault((p.collection, p.family), []).append(p)
+    for members in by_family.values():
+        members.sort(key=lambda p: p.place)
+        run = [members[0]]
+        for p in members[1:]:
+            if p.flops < run[-1].flops:
+                runs.append(run)
+                run = []
+            run.append(p)
+        runs.append(run)
+    return runs
+
+
+def run_label(run: Sequence[ClassifierPoint]) -> str:
+    """A run's name: `resnet18–152`, `efficientnet_b0–b7`, `regnet_x_400mf–32gf`;
+    the model's own name for a run of one."""
+    first, last = run[0].model, run[-1].model
+    if len(run) == 1:
+        return first
+    common = 0
+    while common < min(len(first), len(last)) and first[common] == last[common]:
+        common += 1
+    # cut back to the last word boundary: after a `_`, or where a word of two or
+    # more letters meets a digit (`resnet|18`, `wide_resnet|50_2`, but `efficientnet_|b0`)
+    cut = 0
+    for i in range(1, common + 1):
+        word = first[:i].rsplit("_", 1)[-1]
+        if first[i - 1] == "_" or (i < len(first) and first[i].isdigit() and len(word) >= 2 and word.isalpha()):
+            cut = i
+    return f"{first}–{last[cut:]}"
 
 
 def draw_accuracy_vs_flops(points: Sequence[ClassifierPoint], png: Path, svg: bool = True) -> list[Path]:
-    """Top-1 error against FLOPs (log scale), marker area proportional to
-    parameter memory, every model named: the chart of Canziani et al.,
-    "An analysis of deep neural network models for practical applications"."""
+    """The chart of `accuracy_figure`, written to `png` (and an SVG beside it)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(12, 7.5))
-    largest = max(p.param_bytes for p in points)
-    area_per_byte = 2400.0 / largest  # the largest model's marker: 2400 pt^2
-    cmap = plt.get_cmap("tab20")
-    ordered = sorted(points, key=lambda p: -p.param_bytes)  # big markers underneath
-    for k, p in enumerate(ordered):
-        ax.scatter(p.flops / 1e9, p.top1_error, s=p.param_bytes * area_per_byte, color=cmap(k % 20),
-                   alpha=0.55, edgecolors="0.25", linewidths=0.6, zorder=2)
-    ax.set_xscale("log")
-    from matplotlib.ticker import FuncFormatter, LogLocator
-
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
-    ax.set_xlabel("FLOPs per image at the reference input size (G, log scale)")
-    ax.set_ylabel("top-1 error on ILSVRC 2012 validation (%)")
-    ax.set_title("Top-1 error against compute; marker area proportional to parameter memory", loc="left")
-    ax.grid(alpha=0.25, which="both")
-    xs = [p.flops / 1e9 for p in points]
-    ys = [p.top1_error for p in points]
-    ax.set_xlim(min(xs) / 1.8, max(xs) * 1.8)
-    ax.set_ylim(min(ys) - 2.0, max(ys) + 2.0)
-    for reference in _size_legend_values(largest):
-        ax.scatter([], [], s=reference * area_per_byte, color="0.8", edgecolors="0.25", linewidths=0.6,
-                   label=readable_memory(reference))
-    ax.legend(title="parameter memory", loc="upper right", labelspacing=2.6, borderpad=1.6, handletextpad=3.2,
-              frameon=True, fontsize=8.5, title_fontsize=8.5)
-    fig.tight_layout()
-    _place_labels(fig, ax, points, area_per_byte)
+    fig = accuracy_figure(points)
     try:
         return _save(fig, png, svg)
     finally:
         plt.close(fig)
 
 
+def accuracy_figure(points: Sequence[ClassifierPoint]) -> Any:
+    """Top-1 error against FLOPs (log scale), marker area proportional to
+    parameter memory, colour and marker shape by collection, a family's members
+    joined by a line and named once, every other model named: the chart of
+    Canziani et al., "An analysis of deep neural network models for practical
+    applications", with the collections side by side."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(15, 9.5))
+    largest = max(p.param_bytes for p in points)
+    area_per_byte = LARGEST_MARKER / largest
+    collections = list(dict.fromkeys(p.collection for p in points))
+    style = {c: COLLECTION_STYLES[k % len(COLLECTION_STYLES)] for k, c in enumerate(collections)}
+    runs = family_runs(points)
+    for run in runs:
+        if len(run) > 1:
+            colour, _ = style[run[0].collection]
+            ax.plot([p.flops / 1e9 for p in run], [p.top1_error for p in run], color=colour, linewidth=1.1,
+                    alpha=0.8, zorder=1.5)
+    for p in sorted(points, key=lambda p: -p.param_bytes):  # big markers underneath
+        colour, marker = style[p.collection]
+        ax.scatter(p.flops / 1e9, p.top1_error, s=p.param_bytes * area_per_byte, color=colour, marker=marker,
+                   alpha=0.45, edgecolors=colour, linewidths=0.9, zorder=2)
+    ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+    ax.set_xlabel("FLOPs per image at the model's input size (G, log scale; the reference table's count)")
+    ax.set_ylabel("top-1 error on ILSVRC 2012 validation (%)")
+    ax.set_title("Top-1 error against compute; marker area proportional to parameter memory; "
+                 "lines join a family's members", loc="left")
+    ax.grid(alpha=0.25, which="both")
+    xs = [p.flops / 1e9 for p in points]
+    ys = [p.top1_error for p in points]
+    ax.set_xlim(min(xs) / 1.8, max(xs) * 1.8)
+    ax.set_ylim(min(ys) - 2.0, max(ys) + 2.0)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], linestyle="none", marker=style[c][1], markersize=9, markerfacecolor=style[c][0],
+                      markeredgecolor=style[c][0], alpha=0.7,
+                      label=f"{c}  ({sum(1 for p in points if p.collection == c)} models)") for c in collections]
+    kinds = ax.legend(handles=handles, title="specs", loc="upper right", frameon=True, fontsize=9,
+                      title_fontsize=9)
+    ax.add_artist(kinds)
+    sizes = [ax.scatter([], [], s=reference * area_per_byte, color="0.85", edgecolors="0.35", linewidths=0.6,
+                        label=readable_memory(reference)) for reference in _size_legend_values(largest)]
+    ax.legend(handles=sizes, title="parameter memory", loc="lower left", labelspacing=2.2, borderpad=1.4,
+              handletextpad=2.8, frameon=True, fontsize=8.5, title_fontsize=8.5, ncol=len(sizes), columnspacing=3.0)
+    fig.tight_layout()
+    labelled = [(run[-1], run_label(run)) for run in runs]
+    _place_labels(fig, ax, points, labelled, area_per_byte, [kinds],
+                  {c: _darker(colour) for c, (colour, _) in style.items()})
+    return fig
+
+
+def _darker(colour: str) -> str:
+    """The colour at 60% of its brightness: names in a collection's hue that read on white."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{int(c * 0.6):02x}" for c in (red, green, blue))
+
+
 def _size_legend_values(largest: int) -> list[int]:
     mb = 1024 * 1024
-    return [v * mb for v in (10, 100, 500) if v * mb <= largest * 1.2] or [largest]
+    return [v * mb for v in (10, 100, 500, 2000) if v * mb <= largest * 1.2] or [largest]
 
 
-def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per_byte: float) -> None:
-    """Put each name next to its marker where it overlaps no other name and no
-    other marker's centre; try offsets in rings of growing distance and draw a
-    leader line when the name had to move away."""
+def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint],
+                  labelled: Sequence[tuple[ClassifierPoint, str]], area_per_byte: float,
+                  legends: Sequence[Any] = (), colours: dict[str, str] | None = None) -> None:
+    """Put each name next to its marker where it overlaps no other name, no
+    legend and no other marker's centre; try offsets in rings of growing
+    distance and draw a leader line when the name had to move away."""
     import math
 
     fig.canvas.draw()
@@ -394,15 +502,16 @@ def _place_labels(fig: Any, ax: Any, points: Sequence[ClassifierPoint], area_per
     px_per_pt = fig.dpi / 72.0
     centres = [to_px((p.flops / 1e9, p.top1_error)) for p in points]
     radii = [math.sqrt(p.param_bytes * area_per_byte / math.pi) * px_per_pt for p in points]
-    taken: list[Any] = [ax.get_legend().get_window_extent(renderer)]
-    order = sorted(range(len(points)), key=lambda k: (points[k].flops, points[k].top1_error))
-    for k in order:
-        p = points[k]
-        text = ax.annotate(p.model, xy=(p.flops / 1e9, p.top1_error), fontsize=8, ha="left", va="center",
-                           xytext=(0, 0), textcoords="offset points", zorder=4)
+    index = {id(p): k for k, p in enumerate(points)}
+    taken: list[Any] = [legend.get_window_extent(renderer) for legend in (*legends, ax.get_legend())]
+    for p, name in sorted(labelled, key=lambda item: (item[0].flops, item[0].top1_error)):
+        k = index[id(p)]
+        text = ax.annotate(name, xy=(p.flops / 1e9, p.top1_error), fontsize=7.5, ha="left", va="center",
+                           xytext=(0, 0), textcoords="offset points", zorder=4,
+                           color=(colours or {}).get(p.collection, "0.1"))
         best = None
-        for ring in range(6):
-            distance = radii[k] / px_per_pt + 3 + ring * 9
+        for ring in range(8):
+            distance = radii[k] / px_per_pt + 2.5 + ring * 8
             for angle in (0, 180, 35, -35, 145, -145, 90, -90, 60, -60, 120, -120):
                 dx = distance * math.cos(math.radians(angle))
                 dy = distance * math.sin(math.radians(angle))

@@ -43,7 +43,7 @@ def render_report_markdown(report: ModelReport, figure: bool = True) -> str:
     ]
     for row in report.rows:
         c, h, w = row.feature_shape
-        feature = f"{h} tokens x {c}" if report.tokens and w == 1 else f"{h} x {w} x {c}"
+        feature = f"{h} tokens x {c}" if row.feature_tokens else f"{h} x {w} x {c}"
         parts.append(f"| {size_text(row.input_size, report.tokens)} | {feature} | "
                      f"{readable_memory(row.feature_bytes)} | {readable_flops(row.flops)} |\n")
     if figure:
