@@ -61,3 +61,48 @@ def arithmetic(text: str) -> int:
     assert re.fullmatch(r"[\d\s*+\-/()max]*", plain.replace("max(", "max(")), text
     value: int = eval(plain, {"max": max})
     return value
+
+
+# ------------------------------------------------------------ every spec, and a sample of the large families
+
+# The folders of specs: the reference zoo, the tutorial's, torchvision's CNNs and the transformers.
+SPEC_FOLDERS = (SPECS, SPECS / "examples", SPECS / "modern", SPECS / "transformers")
+
+
+def spec_id(path: Path) -> str:
+    """`resnet50` for specs/resnet50.arch, `modern/resnet50` for specs/modern/resnet50.arch."""
+    folder = path.parent.relative_to(SPECS)
+    return path.stem if folder == Path(".") else f"{folder.as_posix()}/{path.stem}"
+
+
+def every_spec() -> list[Path]:
+    """Every model spec of every folder, family specs included."""
+    from archspec.costs.model_table import is_model_spec
+
+    return [p for folder in SPEC_FOLDERS for p in sorted(folder.glob("*.arch")) if is_model_spec(p)]
+
+
+def sampled_specs() -> list[Path]:
+    """The specs the slow spec-wide checks run on: every spec outside a family
+    (the whole reference zoo, the tutorial's, GoogLeNet, GPT-2, ...) and of each
+    family (`@members`) the family spec at its defaults and its first and last
+    members (efficientnet: the family, b0 and b7; regnet: the family, regnet_x_400mf
+    and regnet_y_128gf), whose layers span the family's rules; the members between
+    differ from those only in widths and repeats."""
+    from archspec.costs.spec_collections import families
+
+    chosen = []
+    models = set(every_spec())
+    for folder in SPEC_FOLDERS:
+        order, failed = families(folder)
+        assert not failed, failed
+        last = {}
+        for family, place in order.values():
+            last[family] = max(last.get(family, 0), place)
+        for path in sorted(folder.glob("*.arch")):
+            if path not in models:
+                continue
+            member = path.stem  # thin specs are named as their model
+            if member not in order or order[member][1] in (0, last[order[member][0]]):
+                chosen.append(path)
+    return chosen

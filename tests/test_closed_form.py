@@ -1,17 +1,23 @@
 """Closed-form totals (archspec explain --formula) against the engine.
 
-For every spec in specs/ (and specs/examples/), the formulas must give the
-engine's exact FLOPs, MACs and feature bytes at 20+ input sizes, square and
-not, from the smallest size the network runs at upward; and a toy network's
-formulas must equal the ones worked out by hand below.
+For every spec in specs/ and specs/examples/, and specs/modern/ and
+specs/transformers/ with each large family sampled (tests/reference.py), the
+formulas must give the engine's exact FLOPs, MACs and feature bytes at 20+
+input sizes, square and not (a token sequence: lengths), from the smallest size
+the network runs at upward -- or, for a network that runs at too few sizes for
+a formula (ViT with its learnt positional embedding), refuse with the sizes it
+runs at, which the engine confirms; and a toy network's formulas must equal
+the ones worked out by hand below.
 """
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from reference import sampled_specs, spec_id
 
 from archspec import analyze, load, loads
 from archspec.costs.closed_form import Bilinear, closed_form
@@ -19,7 +25,7 @@ from archspec.errors import ArchError
 from archspec.views.closed_form import render_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = sorted((ROOT / "specs").glob("*.arch")) + sorted((ROOT / "specs" / "examples").glob("*.arch"))
+SPECS = sampled_specs()  # every folder's specs; of a large family, the family spec and its first and last members
 
 
 def sizes_for(min_h: int, min_w: int, ref: int, stride: int) -> list[tuple[int, int]]:
@@ -33,37 +39,67 @@ def sizes_for(min_h: int, min_w: int, ref: int, stride: int) -> list[tuple[int, 
     # further sizes, for networks that run only at some residues of the size
     more = [(lo + k, lo + k) for k in range(3, 2 * stride)] + \
            [(ref + 3 * k, ref + 5 * k + 1) for k in range(2 * stride)]
-    return [(s, s) for s in squares] + others + more
+    # networks that run only at multiples of their size (MaxViT's windows of 7 x 7 at every stage)
+    multiples = [(ref * a, ref * b) for a in range(1, 6) for b in range(1, 6)]
+    return [(s, s) for s in squares] + others + more + multiples
 
 
-@pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
+@pytest.mark.parametrize("path", SPECS, ids=[spec_id(p) for p in SPECS])
 def test_closed_form_matches_the_engine(path: Path) -> None:
     graph = load(path)
     cf = closed_form(graph)
     first = graph.nodes[graph.input_ids[0]].shape
     assert first is not None
     h0, w0 = cf.model.min_size
-    sizes = sizes_for(h0, w0, max(first[1], first[2]), cf.stride)
+    if cf.tokens:  # a sequence's one size, its length N, up to the longest the network takes
+        assert cf.upper is not None
+        sizes = [(n, n) for n in sorted({1, 2, 3, 5, 8, 13, 64, 77, 100, 128, 255, 256, 257, 300, 383, 511, 512, 513,
+                                         700, 1000, cf.upper - 1, cf.upper, cf.upper + 1})]
+    else:
+        sizes = sizes_for(h0, w0, max(first[1], first[2]), cf.stride)
     checked = 0
     for k, (h, w) in enumerate(sizes):
         if checked == 22:
             break
         batch = 3 if k % 5 == 0 else 1
-        if not cf.model.works([h], [w], graph)[0]:  # too small, or branches disagree
-            with pytest.raises(ArchError):
+        if not cf.model.works([h], [w], graph)[0] or (cf.upper is not None and max(h, w) > cf.upper):
+            with pytest.raises(ArchError):  # too small, too large, or branches disagree
                 analyze(graph, (h, w))
             continue
+        try:
+            flops = cf.evaluate("flops", h, w, batch)
+        except ArchError as exc:
+            return assert_too_few_sizes_for_a_formula(graph, str(exc))
         checked += 1
         totals = analyze(graph, (h, w), batch=batch).totals
-        assert cf.evaluate("flops", h, w, batch) == totals.flops, (h, w)
+        assert flops == totals.flops, (h, w)
         assert cf.evaluate("macs", h, w, batch) == totals.macs, (h, w)
         assert cf.evaluate("feature_bytes", h, w, batch) == totals.feature_bytes, (h, w)
     assert checked >= 20
+    if cf.tokens:
+        assert f"each holds at every length N from 1 to {cf.upper:,}" in render_text(cf, path.stem)
+        return
     # the smallest square size that runs really is the smallest
     n = cf.model.square_start
     with pytest.raises(ArchError):
         analyze(graph, (n - 1, n - 1))
     assert "H and W multiples of" in render_text(cf, path.stem)
+
+
+def assert_too_few_sizes_for_a_formula(graph, message: str) -> None:  # type: ignore[no-untyped-def]
+    """The closed form's one refusal: a network that runs at a few sizes only (ViT's
+    learnt positional embedding holds one row per patch, so it fixes the number of
+    tokens: 224 to 239 per side for ViT-B/16, whose 16 x 16 patches floor the
+    sides).  The sizes it names are the engine's: the first and last run, the
+    sizes just outside them do not."""
+    match = re.search(r"runs only from (\d+) to (\d+) per side: too few sizes of each class for a formula", message)
+    assert match, message
+    low, high = int(match.group(1)), int(match.group(2))
+    for side in (low, high, (low + high) // 2):
+        analyze(graph, (side, side))
+    for side in (low - 1, high + 1):
+        with pytest.raises(ArchError):
+            analyze(graph, (side, side))
 
 
 TOY = """

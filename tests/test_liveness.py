@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from reference import every_spec, spec_id
 
 from archspec import analyze, load, loads
 from archspec.costs.memory import liveness
@@ -71,7 +72,7 @@ def test_views_share_their_input() -> None:
     assert result.peak_bytes == 140
 
 
-@pytest.mark.parametrize("path", sorted(SPECS.glob("*.arch")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", every_spec(), ids=spec_id)
 def test_peak_never_exceeds_the_no_reuse_sum(path: Path) -> None:
     result = liveness(analyze(load(path)))
     assert 0 < result.peak_bytes <= result.no_reuse_bytes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,10 +118,7 @@ FRAGMENTS = ["(", ")", "{", "}", ">", "x", "=", "?", ":", ",", "@", '"', "#", "\
              "conv", "relu", "x 99999999", "999999999999999999", "\x00", "é", "\\", "-", "//", "0"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_mutated_specs_end_in_a_located_error_or_analyse(data: st.DataObject) -> None:
-    text = SAMPLE
+def mutated(data: st.DataObject, text: str) -> str:
     for _ in range(data.draw(st.integers(1, 4))):
         i = data.draw(st.integers(0, len(text)))
         op = data.draw(st.sampled_from(["cut", "insert", "truncate"]))
@@ -130,11 +128,38 @@ def test_mutated_specs_end_in_a_located_error_or_analyse(data: st.DataObject) ->
             text = text[:i] + data.draw(st.sampled_from(FRAGMENTS)) + text[i:]
         else:
             text = text[:i]
+    return text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_mutated_specs_end_in_a_located_error_or_analyse(data: st.DataObject) -> None:
+    text = mutated(data, SAMPLE)
     text = text.replace('import "lib/resnet.arch"', (SPECS / "lib" / "resnet.arch").read_text())
     try:
         analyze(loads(text, path="mutant.arch"))
     except ArchError as exc:
         assert str(exc).startswith("error: ")
+
+
+# A family spec of each newer folder (parameters, a family block from lib/, @members), mutated in its
+# own folder so that its imports still resolve: ShuffleNet V2 (chunk, shuffle, tuples of widths) and
+# Swin (token windows, attention); fewer examples each, as every one reads and expands its libraries.
+NEWER = [SPECS / "modern" / "shufflenet_v2.arch", SPECS / "transformers" / "swin.arch"]
+
+
+@pytest.mark.parametrize("spec", NEWER, ids=[f"{p.parent.name}/{p.stem}" for p in NEWER])
+def test_mutated_newer_specs_end_in_a_located_error_or_analyse(spec: Path) -> None:
+    @settings(max_examples=80, deadline=None)
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        text = mutated(data, spec.read_text())
+        try:
+            analyze(loads(text, path=str(spec.parent / "mutant.arch")))
+        except ArchError as exc:
+            assert str(exc).startswith("error: ")
+
+    check()
 
 
 @settings(max_examples=200, deadline=None)
