@@ -65,7 +65,8 @@ def test_readme_table_is_current() -> None:
 
 def _row(model: str, task: str, error: tuple[float | None, float | None] | None = None,
          src: str | None = None) -> TableRow:
-    return TableRow(task, model, (224, 224), 4 * 1024 ** 2, 3 * 1024 ** 2, 2_000_000_000, src, error)
+    return TableRow(task, model, (224, 224), 4 * 1024 ** 2, 3 * 1024 ** 2, 2_000_000_000, src, error,
+                    params=1_000_000, macs=1_000_000_000, peak_bytes=1024 ** 2)
 
 
 def test_rows_are_grouped_by_task_in_the_references_order_others_after() -> None:

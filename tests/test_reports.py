@@ -116,12 +116,12 @@ def test_default_scales_are_the_references() -> None:
 
 @pytest.mark.parametrize("spec", MODEL_SPECS, ids=[p.stem for p in MODEL_SPECS])
 def test_committed_report_is_current(spec: Path) -> None:
-    """Regenerate with: archspec report specs/ --readme README.md"""
+    """Regenerate with: archspec report specs/ specs/modern specs/transformers --readme README.md"""
     report = compute_report(load(spec))
     committed = REPORTS / f"{report.model}.md"
-    assert committed.is_file(), f"{committed} missing: run `archspec report specs/ --readme README.md`"
+    assert committed.is_file(), f"{committed} missing: run `archspec report specs/ specs/modern specs/transformers --readme README.md`"
     assert committed.read_text(encoding="utf-8") == render_report_markdown(report), \
-        f"{committed} is stale: run `archspec report specs/ --readme README.md`"
+        f"{committed} is stale: run `archspec report specs/ specs/modern specs/transformers --readme README.md`"
     assert (REPORTS / "figs" / f"{report.model}.png").is_file()
 
 

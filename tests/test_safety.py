@@ -88,13 +88,22 @@ def test_the_readme_table_escapes_what_a_spec_wrote() -> None:
     from archspec.costs.model_table import TableRow
     from archspec.views.model_table import markdown_row
 
-    row = TableRow("classification", "net", (8, 8), 0, 0, 0, '<b>|</b> ](http://evil) `x`', (1.0, 2.0))
+    row = TableRow("classification", "net", (8, 8), 0, 0, 0, '<b>|</b> ](http://evil) `x`', (1.0, 2.0),
+                   params=0, macs=0, peak_bytes=0)
     text = markdown_row(row)
     # 7 cells: 8 column bars, and no bar, bracket, angle bracket or backtick left unescaped
     unescaped = [c for i, c in enumerate(text) if c in "|[]()<>`" and (i == 0 or text[i - 1] != "\\")]
     assert unescaped.count("|") == 8
     assert unescaped.count("<") == unescaped.count(">") == unescaped.count("`") == 0
     assert unescaped.count("[") == unescaped.count("]") == 1  # the link to the model's report
+    # a collection's detailed table, the same row: 8 cells (the task's title line and the note aside)
+    from archspec.views.collection_table import render_markdown
+
+    line = render_markdown([row], {}, "reports/modern/").splitlines()[4]
+    unescaped = [c for i, c in enumerate(line) if c in "|[]()<>`" and (i == 0 or line[i - 1] != "\\")]
+    assert unescaped.count("|") == 9
+    assert unescaped.count("<") == unescaped.count(">") == unescaped.count("`") == 0
+    assert unescaped.count("[") == unescaped.count("]") == 1
 
 
 # ---------------------------------------------------------------- the parser loads no pickle

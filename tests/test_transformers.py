@@ -282,5 +282,6 @@ def test_reports_and_the_model_table_speak_of_tokens() -> None:
 
     graph = gpt2()
     text = render_report_markdown(compute_report(graph), figure=False)
-    assert "at input size 1024 tokens" in text and "| 128 tokens | 128 tokens x 50257 |" in text
+    # the feature layer is GPT-2's last hidden states (@features ln_f): 768 per token
+    assert "at input size 1024 tokens" in text and "| 128 tokens | 128 tokens x 768 |" in text
     assert "| 1024 tokens |" in markdown_row(table_row(graph))
