@@ -83,10 +83,12 @@ def run_global(out: Path) -> None:
     from archspec.cli import app
 
     runner = CliRunner()
-    runs = {
-        "table.md": ["table", "specs"], "table.csv": ["table", "specs", "--format", "csv"],
-        "table.json": ["table", "specs", "--format", "json"], "kinds": ["kinds"],
-    }
+    runs = {"kinds": ["kinds"]}
+    for folder in ("specs", "specs/modern", "specs/transformers", "specs/examples"):
+        name = "table" if folder == "specs" else f"table.{folder.split('/')[1]}"
+        runs[f"{name}.md"] = ["table", folder]
+        runs[f"{name}.csv"] = ["table", folder, "--format", "csv"]
+        runs[f"{name}.json"] = ["table", folder, "--format", "json"]
     for a, b in PAIRS:
         runs[f"diff.{a}.{b}"] = ["diff", f"specs/{a}.arch", f"specs/{b}.arch"]
         runs[f"diff.{a}.{b}.json"] = ["diff", f"specs/{a}.arch", f"specs/{b}.arch", "--format", "json", "--all"]
