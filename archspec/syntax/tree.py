@@ -11,7 +11,6 @@ expander gives the nodes meaning.
 from __future__ import annotations
 
 import warnings
-
 from dataclasses import dataclass, field
 
 from lark import Token, Transformer, v_args
