@@ -70,6 +70,18 @@ def test_plain_and_family_match_torchvision_mobilenet_v2() -> None:
     assert layers["stem.conv"] + layers["stem.bn"] == 864 + 64
 
 
+def test_the_tutorial_mobilenet_v2_gives_each_tools_total_for_torchvision_s() -> None:
+    # tools/torch_figures.py on torchvision's mobilenet_v2 at 224 x 224 (torch 2.14.1, fvcore
+    # 0.1.5.post20221221, ptflops 0.7.5 pytorch backend, thop 0.1.1.post2209072238, calflops
+    # 0.3.2), the figures of tests/test_zoo_modern_mobilenet_v2.py: the pooling written as
+    # torchvision writes it (F.adaptive_avg_pool2d) is what makes thop and ptflops agree
+    tools = {"flops": 601_548_544, "fvcore": 314_193_216, "ptflops": 320_300_008, "thop": 327_486_720,
+             "calflops": 614_967_488}
+    for path in (EXAMPLES / "mobilenet_v2_plain.arch", EXAMPLES / "mobilenet_v2.arch"):
+        for convention, total in tools.items():
+            assert analyze(load(path), convention=convention).totals.flops == total, (path.name, convention)
+
+
 # tensorflow/models research/slim/nets/mobilenet/README.md: MACs (M) and
 # parameters (M) of the MobileNetV2 checkpoints (1001 classes; parameters
 # counted without batch norm's scale and shift).  Its MACs are whole millions
