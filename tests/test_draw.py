@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -75,3 +76,39 @@ def test_without_igraph_the_error_says_how_to_install(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "igraph", None)
     with pytest.raises(ArchError, match=r"archspec\[draw\]"):
         drawing("alexnet")
+
+
+def _boxes_and_paths(svg: ET.Element) -> tuple[list[tuple[float, float, float, float]], list[list[tuple[float, float]]]]:
+    boxes = [(float(r.get("x", 0)), float(r.get("y", 0)), float(r.get("width", 0)), float(r.get("height", 0)))
+             for g in svg.iter(f"{SVG}g") for r in g.findall(f"{SVG}rect")]
+    paths = []
+    for p in svg.iter(f"{SVG}path"):
+        if p.get("class") != "edge":
+            continue
+        words = (p.get("d") or "").split()
+        paths.append([(float(words[i + 1]), float(words[i + 2])) for i in range(0, len(words), 3)])
+    return boxes, paths
+
+
+def _crosses(a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    """Whether the segment a-b passes through the inside of the box (sampled finely)."""
+    x, y, w, h = box
+    for step in range(1, 200):
+        t = step / 200
+        px, py = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
+        if x + 1 < px < x + w - 1 and y + 1 < py < y + h - 1:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("name", ["faster-rcnn-vggvd-pascal", "resnet-50", "densenet121", "googlenet"])
+def test_no_edge_is_drawn_across_a_node(name: str) -> None:
+    # an edge that skips layers (Faster R-CNN's im_info reaching the proposal layer, the
+    # trunk's features reaching ROI pooling) bends around the nodes between, through a
+    # slot of its own in each layer it crosses; every edge starts at a node's bottom edge and
+    # ends at a node's top edge, so it enters no box but at its two ends
+    boxes, paths = _boxes_and_paths(drawing(name))
+    assert paths
+    for points in paths:
+        for a, b in itertools.pairwise(points):
+            assert not any(_crosses(a, b, box) for box in boxes), (name, points)

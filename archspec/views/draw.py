@@ -7,9 +7,9 @@ chain fold into one node (`denselayer x 6`) when the drawing would
 otherwise pass MAX_NODES.  Edges carry the size of the tensor they pass;
 each node is shaded by its share of the network's FLOPs or feature memory.
 
-The layout is python-igraph's Sugiyama layered layout (crossing reduction,
-bends for long edges), an optional dependency (`archspec[draw]`); the SVG is
-written here as plain text.
+The layout is python-igraph's Sugiyama layered layout (crossing reduction;
+long edges routed through a node slot of their own per layer they cross), an
+optional dependency (`archspec[draw]`); the SVG is written here as plain text.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ class Drawing:
         width = max(max(len(line) for line in lines) for lines in texts.values()) * CHAR_W + 2 * PAD
         column = width + NODE_GAP
         row = NODE_H + LAYER_GAP
-        xs = [p[0] for p in layout]
+        xs = [p[0] for p in layout] + [p[0] for route in routes for p in route]  # bends take room too
         left = min(xs) if xs else 0
         pos = {k: ((layout[i][0] - left) * column + PAD + width / 2, layout[i][1] * row + PAD + TOP)
                for k, i in index.items()}
@@ -309,14 +309,40 @@ def common_prefix(a: str, b: str) -> str:
 
 
 def _sugiyama(g: Any, n: int) -> tuple[list[tuple[float, float]], list[list[tuple[float, float]]]]:
+    """Positions of the n nodes (column, layer) and the bends of each edge.
+
+    An edge that skips layers (a detector's image-info input reaching the
+    proposal layer, a long skip connection) would be drawn as a straight line
+    across the nodes between; as in Sugiyama's method, it is split into a
+    chain of dummy nodes, one per layer it crosses, laid out with the real
+    ones (so they take a slot of their own and join the crossing reduction),
+    and drawn through their positions.  This python-igraph does not return
+    its own dummies, so they are made here."""
     if n == 0:
         return [], []
-    result = g.layout_sugiyama(maxiter=200)
-    if isinstance(result, tuple):  # (layout, control points per edge)
-        layout, routes = result
-        return [tuple(p) for p in layout.coords[:n]], [[tuple(p) for p in r] for r in routes]
-    coords = list(result.coords)
-    return [tuple(p) for p in coords[:n]], [[] for _ in range(g.ecount())]
+    edges = g.get_edgelist()
+    layer = [0] * n
+    for v in g.topological_sorting():  # longest path from a source: each edge goes down
+        for u in g.predecessors(v):
+            layer[v] = max(layer[v], layer[u] + 1)
+    extended: list[tuple[int, int]] = []
+    chains: list[list[int]] = []  # each edge's dummies, in order
+    layers = list(layer)
+    for a, b in edges:
+        chain = []
+        previous = a
+        for level in range(layer[a] + 1, layer[b]):
+            dummy = len(layers)
+            layers.append(level)
+            chain.append(dummy)
+            extended.append((previous, dummy))
+            previous = dummy
+        extended.append((previous, b))
+        chains.append(chain)
+    extended_graph = require_igraph().Graph(n=len(layers), edges=extended, directed=True)
+    laid = extended_graph.layout_sugiyama(layers=layers, maxiter=200)
+    coords = [tuple(p) for p in laid.coords]
+    return coords[:n], [[coords[d] for d in chain] for chain in chains]
 
 
 def _point(p: tuple[float, float], left: float, column: float, row: float, width: float) -> tuple[float, float]:
