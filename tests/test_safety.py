@@ -167,6 +167,30 @@ def test_imports_stay_in_the_spec_tree(tmp_path: Path, target: str, words: str,
     assert "hunter2" not in err and "root:" not in err
 
 
+def test_a_spec_named_link_to_another_file_is_never_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a shared folder (git keeps symbolic links) carries `lib/x.arch -> ../.env` beside its spec:
+    # inside the tree, named as a spec, but a dotenv file whose value an error would quote
+    spec_dir = tmp_path / "project"
+    (spec_dir / "lib").mkdir(parents=True)
+    (spec_dir / ".env").write_text('API_KEY="sk_live_abc123"\n')
+    (spec_dir / "lib" / "x.arch").symlink_to(spec_dir / ".env")
+    spec = spec_dir / "net.arch"
+    spec.write_text('import "lib/x.arch"\ninput 3 x 8 x 8\nconv(API_KEY, 1)\n')
+    code, _, err = cli(["analyze", str(spec)], capsys)
+    assert code == 2
+    one_located_error(err, f"{spec}:1:8: ")
+    assert "is a link to a file that is not a spec" in err and "sk_live" not in err
+    # the same link named on the command line is not read either
+    code, _, err = cli(["analyze", str(spec_dir / "lib" / "x.arch")], capsys)
+    assert code == 2 and "is a link to a file that is not a spec" in err and "sk_live" not in err
+    # a link to a spec is a spec: lib/y.arch -> ../real.arch imports as the file it names
+    (spec_dir / "real.arch").write_text("w = 3\n")
+    (spec_dir / "lib" / "y.arch").symlink_to(spec_dir / "real.arch")
+    spec.write_text('import "lib/y.arch"\ninput 3 x 8 x 8\nconv(w, 1)\n')
+    # conv(3, 1) on 3 channels: 3 * 3 weights + 3 biases
+    assert analyze(load(spec)).totals.params == 12
+
+
 def test_allowing_a_folder_lets_imports_read_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec_dir = _project(tmp_path)
     spec = spec_dir / "net.arch"

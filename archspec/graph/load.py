@@ -55,6 +55,13 @@ def resolved(path: Path) -> Path:
         raise OSError(str(exc)) from None
 
 
+def disguised(path: Path, real: Path) -> bool:
+    """Whether a path named as a spec (*.arch) is a link to a file that is
+    not one: a shared folder can carry `lib/x.arch -> ../.env`, and a file
+    that is not a spec must never be parsed, lest an error quote it."""
+    return path.name.endswith(".arch") and not real.name.endswith(".arch")
+
+
 # Folders the command line opened to imports (its option for `allow_imports`),
 # besides each spec's own folder tree.
 _allowed_by_command_line: list[Path] = []
@@ -142,6 +149,9 @@ class Loader:
             real = resolved(path)
         except (OSError, ValueError) as exc:
             raise refuse(f"cannot import {target}: {exc}") from None
+        if disguised(path, real):
+            raise refuse(f"cannot import {target}: it is a link to a file that is not a spec (*.arch); "
+                         "its text is not read")
         # The zoo is readable by `zoo:` names, and by its own files' imports.
         importer_real = resolved_or_none(Path(importer.path))
         from_zoo = self.zoo is not None and importer_real is not None and importer_real.is_relative_to(self.zoo)
@@ -233,6 +243,12 @@ def load_graph(path: str | Path, overrides: dict[str, Any] | None = None,
         raise ArchError(f"a spec is named by a path, not {type(path).__name__}", argument="path")
     found = spec_path(path)
     display = str(found)
+    try:
+        real = resolved(found)
+    except (OSError, ValueError):
+        real = found  # read_text says what is wrong with it
+    if disguised(found, real):
+        raise ArchError(f"{display} is a link to a file that is not a spec (*.arch); its text is not read")
     module = parse(read_text(found, display), display)
     return build_graph(module, overrides or {}, allow_imports)
 
