@@ -77,7 +77,8 @@ def test_a_model_name_cannot_choose_where_report_writes(tmp_path: Path, name: st
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     code, _, err = cli(["report", str(specs), "--out", str(tmp_path / "reports"), "--no-figures"], capsys)
     assert code == 2
-    assert f"{specs / 'evil.arch'}:1:7: model names are 1 to 100 letters" in err  # located at the name
+    # located at the name, the file named once: the location starts the message
+    assert err.startswith(f"error: {specs / 'evil.arch'}:1:7: model names are 1 to 100 letters"), err
     assert (tmp_path / "README.md").read_text() == "the project's own readme\n"
     assert not Path("/tmp/archspec-owned.md").exists()
     after = sorted(str(p) for p in tmp_path.rglob("*"))

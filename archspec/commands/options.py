@@ -18,6 +18,11 @@ from ..conventions import CONVENTIONS
 from ..costs.catalogue import DTYPE_BYTES, OPTIMIZER_STATES
 from ..costs.devices import DEVICES
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..errors import ArchError
+
 # --- the help ------------------------------------------------------------------------------
 
 
@@ -343,6 +348,15 @@ OPTIONS = {"upto": "--upto", "overrides": "--set", "values": "--set", "memory": 
            "sizes": "--size", "batch": "--batch", "batches": "--batch", "dtype": "--dtype",
            "convention": "--convention", "optimizer": "--optimizer", "device": "--device", "plot": "--plot",
            "allow_imports": "--allow-imports", "layer": "--layer", "features": "--features", "scales": "--scales"}
+
+
+def about_file(path: Path, exc: ArchError) -> str:
+    """An error met while working through several files, named by its file:
+    a located error already starts with it (`specs/x.arch:1:7: ...`); any other
+    error, or one located in a file the spec imports, is prefixed with it."""
+    if exc.location is not None and exc.location.path == str(path):
+        return str(exc)
+    return f"{path}: {exc}"
 
 
 def fail(exc: BaseException) -> NoReturn:

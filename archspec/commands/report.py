@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .options import fail
+from .options import about_file, fail
 
 if TYPE_CHECKING:
     from ..costs.model_table import TableRow
@@ -101,7 +101,7 @@ def report(
             result = compute_report(graph, batch, chosen_scales, features)
             rows[path.resolve()] = table_row(graph)
         except ArchError as exc:
-            typer.echo(f"{path}: {exc}", err=True)
+            typer.echo(about_file(path, exc), err=True)
             failed += 1
             continue
         folder = where[path].reports(out)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .options import fail, format_option
+from .options import about_file, fail, format_option
 
 if TYPE_CHECKING:
     from ..costs.model_table import TableRow
@@ -55,7 +55,7 @@ def table(
         try:
             rows.append(table_row(load_graph(path)))
         except ArchError as exc:
-            typer.echo(f"{path}: {exc}", err=True)
+            typer.echo(about_file(path, exc), err=True)
             failed += 1
     detailed = layout is TableLayout.detailed or (layout is None and collection.nested)
     render, failed_families = _renderer(detailed, spec_dir)
