@@ -328,6 +328,16 @@ def test_every_command_takes_a_zoo_name(elsewhere: Path, argv: list[str], shown:
     assert shown in result.stdout
 
 
+def test_export_and_draw_take_a_zoo_name(elsewhere: Path) -> None:
+    # squeezenet1-1 (the reference spec of torchvision's squeezenet1_1) exported and drawn by name
+    exported = CliRunner().invoke(app, ["export", "squeezenet1-1", "--to", "pytorch"])
+    assert exported.exit_code == 0, exported.output
+    assert "nn.Conv2d(3, 64, 3, stride=2)" in exported.stdout  # its first convolution: 64 3x3 filters, stride 2
+    drawn = CliRunner().invoke(app, ["draw", "squeezenet1-1", "-o", str(elsewhere / "net.svg")])
+    assert drawn.exit_code == 0, drawn.output
+    assert "squeezenet1-1" in (elsewhere / "net.svg").read_text()
+
+
 def test_report_takes_a_zoo_name(elsewhere: Path) -> None:
     result = CliRunner().invoke(app, ["report", "squeezenet1-1", "--out", str(elsewhere / "out"), "--no-figures"])
     assert result.exit_code == 0, result.output

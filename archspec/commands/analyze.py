@@ -21,7 +21,7 @@ from .options import (
 
 
 def analyze(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW (600x850); default: the spec's")] = None,
     batch: Annotated[int, typer.Option(metavar="N", help="images per batch; scales feature memory and FLOPs")] = 1,
     upto: Annotated[Optional[str], typer.Option(metavar="LAYER", help="analyse up to and including this layer")] = None,

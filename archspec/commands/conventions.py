@@ -11,7 +11,7 @@ from .options import fail, format_option, parse_overrides, parse_size
 
 
 def conventions(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW; default: the spec's")] = None,
     batch: Annotated[int, typer.Option(metavar="N", help="images per batch")] = 1,
     upto: Annotated[Optional[str], typer.Option(metavar="LAYER", help="count up to and including this layer")] = None,

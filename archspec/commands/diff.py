@@ -11,8 +11,8 @@ from .options import convention_option, dtype_option, fail, format_option, parse
 
 
 def diff(
-    first: Annotated[Path, typer.Argument(metavar="A", help="the first .arch file")],
-    second: Annotated[Path, typer.Argument(metavar="B", help="the second .arch file")],
+    first: Annotated[Path, typer.Argument(metavar="A", help="the first .arch file or shipped model")],
+    second: Annotated[Path, typer.Argument(metavar="B", help="the second .arch file or shipped model")],
     size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW; default: each spec's own")] = None,
     batch: Annotated[int, typer.Option(metavar="N", help="images per batch")] = 1,
     set_: Annotated[Optional[list[str]], typer.Option("--set", metavar="NAME=VALUE", help="override a parameter of both specs (repeatable)")] = None,

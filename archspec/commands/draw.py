@@ -11,7 +11,7 @@ from .options import choice_parser, convention_option, fail, parse_overrides, pa
 
 
 def draw(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE", help="the .svg file to write")],
     expand: Annotated[Optional[int], typer.Option(metavar="DEPTH", help="open block calls to this depth (1: the top-level calls' layers, each call a box); default: collapsed, opening a call that is nearly the whole network")] = None,
     shade: Annotated[str, typer.Option(metavar="BY", parser=choice_parser("--shade", ["flops", "memory"]), help="shade nodes by their share of flops or memory (feature memory)")] = "flops",

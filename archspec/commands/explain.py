@@ -13,7 +13,7 @@ from .options import convention_option, dtype_option, fail, format_option, parse
 
 
 def explain(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     layer: Annotated[Optional[str], typer.Option(metavar="LAYER", help="explain only this layer (subtotals still cover all)")] = None,
     size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW (600x850); default: the spec's")] = None,
     batch: Annotated[int, typer.Option(metavar="N", help="images per batch")] = 1,

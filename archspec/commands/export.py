@@ -17,7 +17,7 @@ class Target(str, Enum):
 
 
 def export(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     to: Annotated[str, typer.Option("--to", metavar="TARGET", parser=choice_parser("--to", [t.value for t in Target]), help="pytorch: a self-contained nn.Module file; onnx: the graph (operators and shapes, weights as inputs without data)")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="write here (default: the PyTorch code to the screen; an ONNX file needs -o)")] = None,
     size: Annotated[Optional[str], typer.Option(metavar="SIZE", help="input side (224) or HxW (600x850) for the ONNX graph's shapes; default: the spec's")] = None,

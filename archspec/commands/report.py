@@ -34,7 +34,7 @@ def parse_scales(text: str | None) -> tuple[float, ...] | None:
 
 
 def report(
-    specs: Annotated[list[Path], typer.Argument(metavar="SPEC", help="model specs, or folders of them (e.g. specs/ specs/modern)")],
+    specs: Annotated[list[Path], typer.Argument(metavar="SPEC", help="model specs (files or names of shipped models), or folders of them (e.g. specs/ specs/modern)")],
     out: Annotated[Path, typer.Option(metavar="DIR", help="folder for <model>.md (a collection's, such as specs/modern's, in its subfolder); figures go to figs/ beside them")] = Path("reports"),
     batch: Annotated[int, typer.Option(metavar="N", help="images per batch in the scale table")] = 128,
     scales: Annotated[str | None, typer.Option(metavar="SCALES", help="input scales, e.g. 0.5,1,2 (default: the spec's @scales, else 0.5 to 3)")] = None,

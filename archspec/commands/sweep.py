@@ -11,7 +11,7 @@ from .options import convention_option, dtype_option, fail, format_option
 
 
 def sweep(
-    spec: Annotated[Path, typer.Argument(help="the .arch file")],
+    spec: Annotated[Path, typer.Argument(help="the .arch file, or the name of a model shipped with archspec (archspec zoo)")],
     size: Annotated[str, typer.Option(metavar="SIZES", help="sizes: 224, 600x850, start:stop[:step] (stop included), "
                                       "comma-separated")] = "112:672:32",
     batch: Annotated[Optional[str], typer.Option(metavar="BATCHES", help="batches, comma-separated: 1,32,128")] = None,
