@@ -6,8 +6,8 @@ Figures made with tools/torch_figures.py: torchvision 0.29.1 / torch 2.14.1, wei
 eval, batch 1; params = sum of parameters' numel, buffers = running_mean + running_var,
 MACs = FlopCounterMode / 2 (= conv, transposed conv and linear multiply-accumulates);
 the output is the logits, (N, 1000) in torch for every member at every size, a
-1000 x 1 x 1 vector in archspec.  resnext101_32x8d and resnext101_64x4d, absent from
-that file, were measured the same way with tools/torch_figures_classic.py.  The peer
+1000 x 1 x 1 vector in archspec.  resnext101_32x8d and resnext101_64x4d were first
+measured the same way with tools/torch_figures_classic.py, and are now in that file too.  The peer
 tools' totals come from tools/torch_figures.py (fvcore 0.1.5.post20221221, ptflops 0.7.5
 pytorch backend, thop 0.1.1.post2209072238, calflops 0.3.2 FLOPs).
 

@@ -151,6 +151,7 @@ GROUP2 = (
     + ["vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
     + ["googlenet", "mobilenet_v2"]
     + ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d"]
+    + ["resnext101_32x8d", "resnext101_64x4d"]
     + ["densenet121", "densenet161", "densenet169", "densenet201"]
     + ["squeezenet1_0", "squeezenet1_1", "inception_v3"]
     + ["vit_b_16", "vit_b_32", "vit_l_16", "vit_l_32", "vit_h_14"]
