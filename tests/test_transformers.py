@@ -157,6 +157,79 @@ def test_the_family_spec_builds_its_members(family: str, values: dict[str, objec
     assert (totals.params, totals.buffers, totals.macs) == expected[2:]
 
 
+# --- stochastic depth as torchvision sets it --------------------------------------------
+
+def drop_rates(graph: object) -> list[float]:
+    """Every droppath's p, in the order the layers run."""
+    return [n.layer.p for n in graph.nodes if n.layer is not None and n.layer.kind == "droppath"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name, rate, total", [
+    ("swin_t", 0.2, 12), ("swin_s", 0.3, 24), ("swin_b", 0.5, 24),
+    ("swin_v2_t", 0.2, 12), ("swin_v2_s", 0.3, 24), ("swin_v2_b", 0.5, 24),
+])
+def test_swin_stochastic_depth_grows_over_the_blocks(name: str, rate: float, total: int) -> None:
+    """torchvision's SwinTransformer: block k of all `total` blocks (k from 0, over every
+    stage) gets sd_prob = stochastic_depth_prob · k / (total − 1), 0.2 tiny, 0.3 small,
+    0.5 base, V2 alike; its one StochasticDepth module serves both branches (attention
+    and MLP).  tools/torch_figures_transformers2.py read the same values off the
+    modules (swin_t: 0.0, 0.018181818181818184, ..., 0.2)."""
+    expected = [rate * float(k) / (total - 1) for k in range(total) for _branch in range(2)]
+    assert drop_rates(load(SPECS / f"{name}.arch")) == expected
+    if name == "swin_t":
+        assert expected[:3] == [0.0, 0.0, 0.2 / 11] and expected[-1] == 0.2
+
+
+def test_maxvit_stochastic_depth_grows_over_the_layers() -> None:
+    """torchvision's MaxVit: p_stochastic = np.linspace(0, 0.2, 11), layer k's p, which
+    np.linspace forms as k · (0.2/10) with the last set to 0.2.  Each layer's MBConv
+    drops its branch (nn.Identity where p = 0: layer 0 has none) and each of its two
+    partition layers drops both branches with one module: 10 + 2 · 2 · 11 = 54
+    droppaths (tools/torch_figures_transformers2.py: 32 modules, the same p)."""
+    p = [k * (0.2 / 10) for k in range(10)] + [0.2]
+    expected = [p[0]] * 4 + [q for q in p[1:] for _use in range(5)]
+    assert drop_rates(load(SPECS / "maxvit_t.arch")) == expected
+    assert len(expected) == 54
+
+
+def with_rate(name: str, rate: float) -> object:
+    """The thin spec with another stochastic_depth_prob (0: every block's p is 0)."""
+    path = SPECS / f"{name}.arch"
+    text = path.read_text()
+    default = {"swin_t": "rate=0.2", "maxvit_t": "rate=0.2"}[name]
+    assert default in text
+    return loads(text.replace(default, f"rate={rate}"), path=str(path))
+
+
+def test_stochastic_depth_costs_training_only_where_p_is_above_zero() -> None:
+    """A droppath with p > 0 keeps one element per image (its row mask, 4 B in float32)
+    and multiplies the gradient (one op per element); at p = 0 StochasticDepth returns
+    its input (a view, no backward).  Params and MACs do not change.
+
+    swin_t at 224 (22 of its 24 droppaths have p > 0; block 0 has p = 0): 22 · 4 = 88 B,
+    and the gradient products 2 · 56·56·96 (block 1) + 2·2 · 28·28·192 + 6·2 · 14·14·384
+    + 2·2 · 7·7·768 = 602,112 + 602,112 + 903,168 + 150,528 = 2,257,920.  Its feature
+    memory is the same (every block has its two droppaths either way).
+
+    maxvit_t at 224 (50 droppaths with p > 0; maps 56²·64, 28²·128, 14²·256, 7²·512 =
+    200,704, 100,352, 50,176, 25,088 elements, as windows or grids alike): 200 B, and
+    5 · 200,704 + 10 · 100,352 + 25 · 50,176 + 10 · 25,088 = 3,512,320 products.  With
+    p = 0 the MBConv has no droppath at all (nn.Identity), so feature memory loses the
+    10 MBConv droppaths' outputs: 4 B · (200,704 + 2 · 100,352 + 5 · 50,176 + 2 · 25,088)
+    = 2,809,856 B."""
+    for name, kept, products, features in (("swin_t", 88, 2_257_920, 0),
+                                           ("maxvit_t", 200, 3_512_320, 2_809_856)):
+        ramp, none = analyze(with_rate(name, 0.2)), analyze(with_rate(name, 0))
+        assert (ramp.totals.params, ramp.totals.macs) == (none.totals.params, none.totals.macs)
+        t_ramp, t_none = training(ramp), training(none)
+        assert t_ramp.activation_bytes - t_none.activation_bytes == kept, name
+        assert t_ramp.backward_input_flops - t_none.backward_input_flops == products, name
+        assert t_ramp.total_bytes - t_none.total_bytes == kept, name
+        assert ramp.totals.feature_bytes - none.totals.feature_bytes == features, name
+    assert 2 * 56 * 56 * 96 + 4 * 28 * 28 * 192 + 12 * 14 * 14 * 384 + 4 * 7 * 7 * 768 == 2_257_920
+    assert 5 * 200_704 + 10 * 100_352 + 25 * 50_176 + 10 * 25_088 == 3_512_320
+
+
 # --- GPT-2 ------------------------------------------------------------------------------
 
 def gpt2(**values: object) -> object:
