@@ -11,7 +11,11 @@ and attention·V, which torchvision's published `_ops` follow; output (1, 1000),
 which archspec shows as a vector 1000 x 1 x 1.  Peer totals: each tool run by the
 same script on the same model (fvcore FlopCountAnalysis.total(); ptflops
 get_model_complexity_info, pytorch backend; thop.profile; calflops
-calculate_flops FLOPs; `flops` = the corrected FlopCounterMode).
+calculate_flops FLOPs; `flops` = the corrected FlopCounterMode).  Second sizes: the
+same script with `--models vit_b_16,vit_b_32,vit_l_32 --sizes 384`, `--models vit_l_16
+--sizes 512x512` and `--models maxvit_t --sizes 448x448,672x672` (`--no-tools`), each
+model built for the size (ViT's image_size=, MaxViT's input_size=).  Stochastic depth
+rates: tools/torch_figures_transformers2.py reads them off the modules.
 
 GPT-2: transformers 5.24.0 GPT2LMHeadModel(GPT2Config()), random init, by the same
 script: 124,439,808 unique parameters; FlopCounterMode totals for 1, 128 and
@@ -43,6 +47,13 @@ TORCHVISION = [
     ("vit_l_32", (224, 224), 306_535_400, 0, 15_377_539_072),
     ("vit_h_14", (224, 224), 632_045_800, 0, 167_295_109_120),
     ("vit_h_14", (518, 518), 633_470_440, 0, 1_016_716_764_160),
+    # second sizes, each ViT built for it (torchvision's image_size=; the positional
+    # embedding then holds (384/16)² + 1 = 577 rows, and so on) -- 384 as ViT-B/16's SWAG
+    # weights, 512 as ViT-L/16's; tools/torch_figures.py --sizes 384 / 512x512
+    ("vit_b_16", (384, 384), 86_859_496, 0, 55_484_350_464),
+    ("vit_b_32", (384, 384), 88_297_192, 0, 13_043_564_544),
+    ("vit_l_32", (384, 384), 306_632_680, 0, 45_275_963_392),
+    ("vit_l_16", (512, 512), 305_174_504, 0, 361_986_285_568),
     ("swin_t", (193, 257), 28_288_354, 28_812, 5_130_027_264),
     ("swin_t", (224, 224), 28_288_354, 28_812, 4_490_566_656),
     ("swin_t", (231, 199), 28_288_354, 28_812, 5_134_379_136),
@@ -66,6 +77,10 @@ TORCHVISION = [
     ("swin_v2_b", (256, 256), 87_930_848, 109_104, 20_325_134_336),
     # MaxViT: 47,616 BN statistics + 22 relative position indexes of 49·49 = 52,822
     ("maxvit_t", (224, 224), 30_919_624, 47_616 + 52_822, 5_558_046_720),
+    # built for the size (torchvision's input_size=, which its partitions are checked
+    # against); tools/torch_figures.py --sizes 448x448 / 672x672
+    ("maxvit_t", (448, 448), 30_919_624, 47_616 + 52_822, 22_224_506_880),
+    ("maxvit_t", (672, 672), 30_919_624, 47_616 + 52_822, 50_001_940_480),
 ]
 
 
@@ -125,6 +140,17 @@ def test_the_stock_flopcounter_misses_what_the_attention_products_add() -> None:
     attention = 4 * 197 * 768 ** 2 + 2 * 12 * 197 * 197 * 64
     assert attention == 524_391_936
     assert 2 * macs - 2 * 12 * attention == 22_542_249_984
+
+
+def test_a_vit_at_another_size_is_a_vit_built_for_it() -> None:
+    """A ViT's position table is fixed when it is built (torchvision's image_size=), so
+    the spec's `image` parameter builds the model and `--size` alone cannot stretch it:
+    vit_b_16 built for 384 has (384/16)² + 1 = 577 rows of 768 where it had 14² + 1 = 197:
+    (577 − 197) · 768 = 291,840 more parameters (86,567,656 + 291,840 = 86,859,496,
+    torch's figure)."""
+    assert analyze(load(SPECS / "vit_b_16.arch", image=384)).totals.params == 86_567_656 + 380 * 768 == 86_859_496
+    with pytest.raises(ArchError, match=r"holds 197 positions .* got 577 tokens"):
+        analyze(load(SPECS / "vit_b_16.arch"), size=384)
 
 
 def test_maxvit_takes_only_sides_its_partitions_divide() -> None:

@@ -60,6 +60,9 @@ attributes and hooks to modules; an error is recorded as a string):
                    output_as_string=False, print_results=False,
                    print_detailed=False) -> (flops, macs, params)
 
+A ViT measured at another size is built for it (image_size=: its position table has
+a row per patch), and so is MaxViT (input_size=: its partitions are checked against it).
+
 Published metadata of each model's DEFAULT weights (acc@1, acc@5, _ops in GFLOPS,
 num_params, transforms' crop/resize size) is read offline from the weights enums.
 
@@ -175,6 +178,8 @@ def builder_call(name: str, size: tuple[int, int]) -> tuple[Callable[[], nn.Modu
         kw = dict(aux_logits=False, transform_input=False, init_weights=False)
     elif is_vit(name) and size != (224, 224):
         kw = dict(image_size=size[0])  # position embeddings are sized at build time
+    elif name == "maxvit_t" and size != (224, 224):
+        kw = dict(input_size=size)  # its partitions are checked against the size it is built for
     else:
         kw = {}
     text = f"torchvision.models.{name}(weights=None" + "".join(f", {k}={v!r}" for k, v in kw.items()) + ")"
