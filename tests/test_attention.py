@@ -177,6 +177,16 @@ def test_tokens_are_shown_as_sequences() -> None:
 
 # --- explain: the N² term in writing --------------------------------------------------------
 
+@pytest.mark.parametrize("flash, said", [
+    (False, "p = 0.1 on the probabilities in training, the dropped copy of the probabilities and a 1-byte mask kept"),
+    (True, "p = 0.1 on the probabilities in training, within the kernel's tiles (nothing more kept)"),
+])
+def test_explain_says_where_the_attention_dropout_goes(flash: bool, said: str) -> None:
+    graph = load(SPECS / "gpt2.arch", flash=flash)
+    (item,) = explain(graph, layer="gpt2.h.gpt2_block1.attn", convention="macs").layers
+    assert dict(item.lines)["dropout"] == said
+
+
 def test_explain_writes_the_attention_arithmetic() -> None:
     """ViT-B/16's first attention: 197 tokens, 12 heads of 64; the products
     12·197·197·64 = 29,805,312 MACs each; every written line is arithmetic that gives
@@ -189,6 +199,7 @@ def test_explain_writes_the_attention_arithmetic() -> None:
     assert lines["heads"] == "12 × d_h 64 = 768"
     assert lines["products"].startswith("Q·Kᵀ and A·V each M·h·N·N_k·d_h = 1·12·197·197·64 = 29,805,312")
     assert "never held" in lines["scores"]
+    assert "dropout" not in lines  # ViT's attention dropout is p = 0
     macs = lines["MACs"]
     assert "1·12·197·197·64 + 1·12·197·197·64" in macs
     numbers, value = macs.rsplit(" = ", 1)

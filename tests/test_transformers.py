@@ -300,6 +300,9 @@ def test_gpt2_runs_up_to_its_context() -> None:
         analyze(gpt2(), size=1025)
 
 
+NO_DROPOUT = {"embd_pdrop": 0, "resid_pdrop": 0, "attn_pdrop": 0}
+
+
 def test_gpt2_memory_with_and_without_a_score_matrix() -> None:
     """1,024 tokens, float32.  Materialised, each of the 12 attention layers also makes
     its scores and probabilities, 2 × 12·1,024² floats = 100,663,296 B: feature memory
@@ -307,17 +310,67 @@ def test_gpt2_memory_with_and_without_a_score_matrix() -> None:
     are live (the peak itself is the head's 1,024 x 50,257 logits either way:
     205,852,672 B + its 3,145,728 B input); for training each layer keeps its
     probabilities (12·1,024² floats) where the fused kernel keeps one statistic per
-    row (12·1,024): 12 × (12,582,912 − 12,288) × 4 B = 603,389,952 B more."""
-    fused, eager = analyze(gpt2(flash=True)), analyze(gpt2(flash=False))
-    assert eager.totals.feature_bytes - fused.totals.feature_bytes == 1_207_959_552
-    live = [{s.name: s.live_bytes for s in liveness(a).steps} for a in (fused, eager)]
-    attn = "gpt2.h.gpt2_block1.attn"
-    assert live[1][attn] - live[0][attn] == 100_663_296
-    assert liveness(fused).peak_bytes == liveness(eager).peak_bytes == 205_852_672 + 3_145_728
-    assert liveness(eager).peak_layer == "gpt2.lm_head"
-    t_fused, t_eager = training(fused, "adam"), training(eager, "adam")
-    assert t_eager.activation_bytes - t_fused.activation_bytes == 603_389_952
-    assert t_fused.weight_bytes == 124_439_808 * 4  # the tied table stored once
+    row (12·1,024): 12 × (12,582,912 − 12,288) × 4 B = 603,389,952 B more -- and, with
+    attn_pdrop = 0.1, the dropped copy of the probabilities (A·V's operand) and its
+    1-byte mask, 12 × 12,582,912 × (4 + 1) B = 754,974,720 B more still, which the
+    fused kernel (dropping within its tiles, the mask regenerated from its seed) never
+    stores."""
+    for values, kept in (({}, 603_389_952 + 754_974_720), (NO_DROPOUT, 603_389_952)):
+        fused, eager = analyze(gpt2(flash=True, **values)), analyze(gpt2(flash=False, **values))
+        assert eager.totals.feature_bytes - fused.totals.feature_bytes == 1_207_959_552
+        live = [{s.name: s.live_bytes for s in liveness(a).steps} for a in (fused, eager)]
+        attn = "gpt2.h.gpt2_block1.attn"
+        assert live[1][attn] - live[0][attn] == 100_663_296
+        assert liveness(fused).peak_bytes == liveness(eager).peak_bytes == 205_852_672 + 3_145_728
+        assert liveness(eager).peak_layer == "gpt2.lm_head"
+        t_fused, t_eager = training(fused, "adam"), training(eager, "adam")
+        assert t_eager.activation_bytes - t_fused.activation_bytes == kept
+        assert t_fused.weight_bytes == 124_439_808 * 4  # the tied table stored once
+    assert 12 * (12 * 1_024 ** 2 - 12 * 1_024) * 4 == 603_389_952
+    assert 12 * 12 * 1_024 ** 2 * (4 + 1) == 754_974_720
+
+
+def test_gpt2_dropouts_where_transformers_applies_them() -> None:
+    """GPT2Config: embd_pdrop = resid_pdrop = attn_pdrop = 0.1 (transformers 5.24.0;
+    tools/torch_figures_transformers2.py lists the modules: transformer.drop, and per
+    block attn.attn_dropout, attn.resid_dropout, mlp.dropout -- 37 nn.Dropout).  As
+    layers: one after the embeddings' sum, two per block after the output projections:
+    25 dropouts on 1,024 x 768 = 786,432 elements.  Counts do not change; feature memory
+    counts a dropout's output twice (docs/memory.md): 25 · 2 · 786,432 · 4 B =
+    157,286,400 B; training keeps each one's 1-byte mask, 25 · 786,432 = 19,660,800 B
+    (fused attention: the attention's own dropout keeps nothing), and its backward
+    multiplies by the mask: 19,660,800 ops, plus 12 · 12·1,024² = 150,994,944 for the
+    attention probabilities' masks."""
+    graph = gpt2()
+    drops = [(n.name, n.layer.p) for n in graph.nodes if n.layer is not None and n.layer.kind == "dropout"]
+    assert len(drops) == 25 and {p for _, p in drops} == {0.1}
+    assert drops[:3] == [("gpt2.drop", 0.1), ("gpt2.h.gpt2_block1.resid_dropout", 0.1),
+                         ("gpt2.h.gpt2_block1.mlp_dropout", 0.1)]
+    attns = [n.layer for n in graph.nodes if n.layer is not None and n.layer.kind == "attention"]
+    assert len(attns) == 12 and {a.dropout for a in attns} == {0.1}
+    with_drops, without = analyze(graph), analyze(gpt2(**NO_DROPOUT))
+    assert (with_drops.totals.params, with_drops.totals.macs) == (without.totals.params, without.totals.macs)
+    assert with_drops.totals.feature_bytes - without.totals.feature_bytes == 25 * 2 * 786_432 * 4 == 157_286_400
+    t_with, t_without = training(with_drops), training(without)
+    assert t_with.activation_bytes - t_without.activation_bytes == 25 * 786_432 == 19_660_800
+    assert t_with.backward_input_flops - t_without.backward_input_flops == 19_660_800 + 150_994_944
+    assert 12 * 12 * 1_024 ** 2 == 150_994_944
+
+
+def test_gpt2_backward_recomputes_one_product_per_layer_when_fused() -> None:
+    """The backward of one attention layer (1,024 tokens, 12 heads of 64): the eager path
+    holds the probabilities P and forms dV = Pᵀ·dO, dP = dO·Vᵀ, dQ = dS·K, dK = dSᵀ·Q --
+    four products of 12·1,024·1,024·64 = 805,306,368 MACs; the fused kernel stored only
+    a row statistic, so it first recomputes S = Q·Kᵀ from Q and K: a fifth product.  The
+    whole backward pass differs by 12 × 805,306,368 = 9,663,676,416 operations, with or
+    without dropout (both paths multiply by the probabilities' mask)."""
+    product = 12 * 1_024 * 1_024 * 64
+    assert product == 805_306_368
+    for values in ({}, NO_DROPOUT):
+        fused, eager = (training(analyze(gpt2(flash=flash, **values))) for flash in (True, False))
+        assert fused.backward_input_flops - eager.backward_input_flops == 12 * product == 9_663_676_416
+        assert fused.backward_weight_flops == eager.backward_weight_flops
+        assert fused.backward_flops - eager.backward_flops == 9_663_676_416
 
 
 # --- the hybrid and single attention modules, against their PyTorch twins ------------------

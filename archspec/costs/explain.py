@@ -23,7 +23,7 @@ from .catalogue import DTYPE_BYTES
 from .engine import Analysis, LayerCost, analyze
 
 # size lines that start with one of these words and ": " are shown under that word
-SIZE_LABELS = ("heads", "windows", "cross", "products", "scores", "mask")
+SIZE_LABELS = ("heads", "windows", "cross", "products", "scores", "mask", "dropout")
 
 
 def number(n: int) -> str:

@@ -18,7 +18,12 @@ first input, keys and values from the second.  Its parts:
 * `flash`: whether the N x N_k score matrix is ever held in memory.  Without
   it (eager attention, Swin) the scores and the probabilities are tensors of
   M·h·N·N_k elements; a fused kernel (FlashAttention, PyTorch's SDPA on most
-  backends) keeps them in on-chip tiles and stores a row statistic instead.
+  backends) keeps them in on-chip tiles and stores a row statistic instead;
+* `dropout=p`: dropout on the attention probabilities in training (GPT-2's
+  attn_pdrop), the identity at inference.  With the probabilities held, the
+  dropped copy is a second score-sized tensor that the A·V product keeps for
+  its backward, besides a 1-byte mask; a fused kernel drops within its tiles
+  and regenerates the mask from its random seed (nothing more is kept).
 
 MACs are the multiply-accumulates of all of these: torchvision's published
 `_ops` for ViT include the two products (FlopCounterMode counts them through
@@ -46,9 +51,9 @@ source):
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from .base import NEW, Arity, Backward, Example, Layer, per_convention
 from .fields import Positive
@@ -74,6 +79,10 @@ CPB = Term("cpb", lambda s: s.layer.cpb, meaning="hidden width of Swin V2's posi
 
 FLASH = Test("flash", lambda s: s.layer.flash, "scores materialised")
 MATERIALISED = Test("scores materialised", lambda s: not s.layer.flash, "flash")
+# eager attention's F.dropout on the held probabilities (training only)
+DROPPED = Test("dropout on the held probabilities", lambda s: not s.layer.flash and s.layer.dropout > 0,
+               "no dropout on held probabilities")
+DROPOUT = Test("dropout on the probabilities", lambda s: s.layer.dropout > 0, "no dropout on the probabilities")
 QKV_BIAS = Test("q/k/v bias", lambda s: s.layer.qkv_bias, "no q/k/v bias")
 OUT_BIAS = Test("output bias", lambda s: s.layer.out_bias, "no output bias")
 
@@ -254,11 +263,16 @@ class Attention(Layer):
     # gradients), q, k, v, the heads' outputs, and the probabilities -- or, fused, a
     # row statistic instead (the kernel recomputes the scores).  Input gradients: each
     # projection's MACs again; dP = dO·Vᵀ, dV = Pᵀ·dO, dQ = dS·K, dK = dSᵀ·Q (four
-    # products); the softmax's backward, 3 per score; fused: Q·Kᵀ recomputed.
+    # products); the softmax's backward, 3 per score; fused: Q·Kᵀ recomputed.  Dropout
+    # on held probabilities keeps the dropped copy (A·V's operand) and a 1-byte mask;
+    # either way its backward multiplies each score's gradient by the mask (a fused
+    # kernel regenerates it from its seed).
     backward = Backward(
         keeps_inputs=True,
-        saved_elements=QKV + CONTEXT + Choice(MATERIALISED, SCORES, ROW_STATISTIC),
-        input_grad=PROJECTIONS + 4 * PRODUCT + 3 * SCORES + Choice(FLASH, PRODUCT, ZERO),
+        saved_elements=QKV + CONTEXT + Choice(MATERIALISED, SCORES, ROW_STATISTIC) + Choice(DROPPED, SCORES, ZERO),
+        saved_bytes=Choice(DROPPED, SCORES, ZERO),
+        input_grad=PROJECTIONS + 4 * PRODUCT + 3 * SCORES + Choice(FLASH, PRODUCT, ZERO)
+        + Choice(DROPOUT, SCORES, ZERO),
         weight_grad=Cases("weight gradient", _bias_kind, {
             "none": PROJECTIONS + BIAS, "table": PROJECTIONS + BIAS + SCORES,
             "mlp": PROJECTIONS + BIAS + SCORES + POSITION_MLP}),
@@ -276,6 +290,7 @@ class Attention(Layer):
     fused: bool = True
     causal: bool = False
     flash: bool = False
+    dropout: Annotated[float | int, Field(ge=0, lt=1)] = 0.0
     rel_pos: Positive | None = None
     cpb: Positive = 512
     form: Literal["mha", "swin", "swin_v2", "sdpa", "gpt2", "einsum"] = "sdpa"
@@ -352,6 +367,10 @@ class Attention(Layer):
         lines.append(f"scores: M·h·N·N_k = {m}·{h}·{n}·{nk} = {scores:,} elements, {held}")
         if self.causal:
             lines.append("mask: causal; every score is still computed (as PyTorch does and FlopCounterMode counts)")
+        if self.dropout > 0:
+            kept = ("the dropped copy of the probabilities and a 1-byte mask kept" if not self.flash else
+                    "within the kernel's tiles (nothing more kept)")
+            lines.append(f"dropout: p = {self.dropout:g} on the probabilities in training, {kept}")
         return lines
 
     # --- parameters ------------------------------------------------------------------------
