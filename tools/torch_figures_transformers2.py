@@ -42,9 +42,10 @@ def gpt2() -> dict[str, Any]:
     cfg = GPT2Config()
     model = GPT2LMHeadModel(cfg)
     drops = [(qname, m.p) for qname, m in model.named_modules() if isinstance(m, nn.Dropout)]
+    first = [(q, p) for q, p in drops if q.startswith(("transformer.drop", "transformer.h.0."))]
     return {"transformers": transformers.__version__,
             "config": {k: getattr(cfg, k) for k in ("embd_pdrop", "resid_pdrop", "attn_pdrop")},
-            "dropout_modules": len(drops), "first_block": [(q, p) for q, p in drops if q.startswith(("transformer.drop", "transformer.h.0."))]}
+            "dropout_modules": len(drops), "first_block": first}
 
 
 def main() -> None:
