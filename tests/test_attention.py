@@ -311,3 +311,16 @@ def test_attention_becomes_compute_bound_unless_its_scores_go_through_memory() -
     assert eager.bytes_moved - fused.bytes_moved == 4 * 12 * 4096 ** 2 * 2
     assert (fused.bound, eager.bound) == ("compute", "memory")
     assert fused.seconds == pytest.approx(work / PEAK16, rel=1e-12)
+
+
+def test_a_cached_decode_step_cannot_be_written() -> None:
+    """docs/language.md (Attention): written as cross-attention of 1 query over 1,024
+    cached tokens, the layer projects every cached token again -- 768² (q) +
+    2·1,024·768² (k, v) + 768² (output) + 2·12·1·1,024·64 (the products) =
+    1,210,712,064 MACs, where a real cached step costs 4·768² + 2·12·1,024·64 =
+    3,932,160."""
+    spec = loads("input new: tokens 1 x 768\ninput cache: tokens 1024 x 768\n"
+                 "x = attention(new, cache, 12, fused=false)\n")
+    macs = analyze(spec, convention="macs").totals.macs
+    assert macs == 768 ** 2 + 2 * 1_024 * 768 ** 2 + 768 ** 2 + 2 * 12 * 1_024 * 64 == 1_210_712_064
+    assert 4 * 768 ** 2 + 2 * 12 * 1_024 * 64 == 3_932_160
