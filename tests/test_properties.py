@@ -189,7 +189,8 @@ _PROJECT: list[Path] = []
 def hostile_project() -> Path:
     """One folder of every kind of file a spec may name, made once: libraries,
     a file that is not a spec, a binary, a pipe, a folder, a symlink loop, a
-    link out of the tree, a file over the size limit, and a secret outside."""
+    link out of the tree, a spec-named link to a dotenv file inside it, a file over
+    the size limit, and a secret outside."""
     if _PROJECT:
         return _PROJECT[0]
     root = Path(tempfile.mkdtemp(prefix="archspec-hostile-"))
@@ -207,6 +208,8 @@ def hostile_project() -> Path:
     (tree / "folder.arch").mkdir()
     (tree / "loop.arch").symlink_to("loop.arch")
     (tree / "out.arch").symlink_to(root / "outside" / "secret.arch")
+    (tree / ".env").write_text('KEY="hunter2"\n')  # a dotenv file inside the tree, and a spec-named link to it
+    (tree / "env.arch").symlink_to(tree / ".env")
     (tree / "huge.arch").write_text("# x\n" * (MAX_FILE_BYTES // 4 + 1))
     (tree / "cycle.arch").write_text('import "cycle.arch"\n')
     _PROJECT.append(root)
@@ -214,7 +217,7 @@ def hostile_project() -> Path:
 
 
 IMPORTS = ["lib/resnet.arch", "lib/values.arch", "lib/other.arch", "./lib/../lib/values.arch", "notes.arch",
-           "binary.arch", "latin1.arch", "fifo.arch", "folder.arch", "loop.arch", "out.arch", "huge.arch",
+           "binary.arch", "latin1.arch", "fifo.arch", "folder.arch", "loop.arch", "out.arch", "env.arch", "huge.arch",
            "cycle.arch", "missing.arch", "../outside/secret.arch", "/etc/passwd", "/dev/zero", "lib", "",
            "../../../../../../../../../etc/hostname.arch", "lib/values.arch\\u0000.arch"]
 BODIES = ["unit", "unit(5)", "unit2", "conv(w, 1)", "leak", "conv(KEY, 1)", "bottleneck(64)", "relu x 3",
