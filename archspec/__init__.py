@@ -11,7 +11,7 @@ from typing import Any
 __version__ = "0.1.0"
 # The Python API (archspec/api.py; README.md, "Python API").
 API = ("load", "loads", "analyze", "peak_memory", "train", "fit", "roofline_time", "compare_conventions", "explain",
-       "closed_form", "sweep", "diff", "report", "table")
+       "closed_form", "sweep", "diff", "report", "table", "export_pytorch", "export_onnx", "import_onnx", "draw")
 __all__ = ["ArchError", *API]
 
 

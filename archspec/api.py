@@ -17,13 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .costs.engine import Analysis
+from .costs.engine import Analysis, check_size
 from .costs.engine import analyze as _analyze
 from .errors import ArchError
 from .graph.layer_graph import Graph
 from .graph.load import load_graph, load_graph_from_text
 
 if TYPE_CHECKING:
+    from .bridges.onnx_import import Imported
     from .costs.closed_form import ClosedForm
     from .costs.compare_conventions import Comparison
     from .costs.diff import Diff
@@ -66,11 +67,16 @@ def _graph(spec: Spec) -> Graph:
 
 
 def _size(size: Size, argument: str = "size") -> tuple[int, int] | None:
-    """A side or (height, width); its range is checked by the engine."""
+    """A side or (height, width), in range (the engine's own check, so the
+    functions that reach a size without the engine refuse it alike)."""
     if isinstance(size, int) and not isinstance(size, bool):
-        return size, size
+        size = (size, size)
     if size is None or (isinstance(size, tuple) and len(size) == 2
                         and all(isinstance(s, int) and not isinstance(s, bool) for s in size)):
+        try:
+            check_size(size)
+        except ArchError as exc:
+            raise ArchError(exc.message, argument=argument) from None
         return size
     raise ArchError(f"expected a side or (height, width) in whole pixels, got {size!r}", argument=argument)
 
@@ -247,3 +253,51 @@ def table(folder: str | Path) -> list[TableRow]:
     if not path.is_dir():
         raise ArchError(f"{folder} is not a folder of specs", argument="folder")
     return ordered([table_row(load(p)) for p in model_specs([path])])
+
+
+def export_pytorch(spec: Spec, size: Size = None, stand_ins: bool = False) -> str:
+    """The spec as the text of a self-contained Python file defining its
+    `nn.Module` (`archspec export --to pytorch`): one class per block, the
+    spec's names kept; its parameters, buffers and output shape are archspec's.
+    `stand_ins` builds the detection layers torch has no module for as modules
+    of their output shape that compute nothing."""
+    from .bridges.pytorch_export import export_pytorch as write
+
+    return write(_graph(spec), _size(size), stand_ins)
+
+
+def export_onnx(spec: Spec, size: Size = None) -> bytes:
+    """The spec as a serialised ONNX graph (`archspec export --to onnx`):
+    operators and shapes at `size`, weights as graph inputs without data.
+    Needs the `onnx` package (`pip install 'archspec[onnx]'`)."""
+    from .bridges.onnx_export import export_onnx as write
+
+    source = str(spec) if isinstance(spec, (str, Path)) else ""  # named in the graph's description
+    return bytes(write(_graph(spec), _size(size), source).SerializeToString())
+
+
+def import_onnx(model: str | Path, opaque: bool = False, size: Size = None) -> Imported:
+    """An ONNX file as a readable spec (`archspec import`): `.text` is the
+    spec, checked by loading it; `.notes` says what was read as an opaque
+    layer (with `opaque`) or otherwise needs a reader's attention."""
+    from .bridges.onnx_import import import_onnx as read
+
+    if not isinstance(model, (str, Path)):
+        raise ArchError(f"an ONNX model is named by a path, not {type(model).__name__}", argument="model")
+    return read(Path(model), opaque, _size(size))
+
+
+def draw(spec: Spec, size: Size = None, expand: int | None = None, shade: str = "flops",
+         convention: str = "burden") -> str:
+    """The network as SVG text (`archspec draw`): layers or block calls as
+    nodes with kind and output shape, edges labelled with tensor sizes, nodes
+    shaded by their share of `shade` ("flops" or "memory"); `expand` opens
+    block calls to that depth.  Needs python-igraph (`archspec[draw]`)."""
+    from .views.draw import draw_svg
+
+    if shade not in ("flops", "memory"):
+        raise ArchError(f"expected 'flops' or 'memory', got {shade!r}", argument="shade")
+    if expand is not None and (isinstance(expand, bool) or not isinstance(expand, int) or expand < 0):
+        raise ArchError(f"expected a depth of 0 or more, got {expand!r}", argument="expand")
+    graph = _graph(spec)
+    return draw_svg(graph, _analyze(graph, _size(size), convention=convention), expand, shade)

@@ -263,7 +263,7 @@ def test_formula_leads_with_the_common_case_and_offers_the_rest() -> None:
 # --- the Python API ----------------------------------------------------------------------------
 
 def test_api_errors_name_the_api_argument_never_an_option() -> None:
-    from archspec import compare_conventions, explain, fit, report, sweep, train
+    from archspec import compare_conventions, draw, explain, export_pytorch, fit, import_onnx, report, sweep, train
 
     spec = load(RESNET)
     calls = [
@@ -284,6 +284,10 @@ def test_api_errors_name_the_api_argument_never_an_option() -> None:
         (lambda: sweep(str(SPECS / "examples" / "mobilenet_v2.arch"), [224], values={"wdith": [1]}), "values",
          "no parameter 'wdith'"),
         (lambda: load(RESNET, widht=2), "overrides", "no parameter 'widht'"),
+        (lambda: draw(spec, shade="time"), "shade", "expected 'flops' or 'memory'"),
+        (lambda: draw(spec, expand=-1), "expand", "a depth of 0 or more"),
+        (lambda: export_pytorch(spec, size=(224, 0)), "size", "out of range"),
+        (lambda: import_onnx(3), "model", "named by a path"),
     ]
     for call, argument, words in calls:
         with pytest.raises(ArchError) as refused:
@@ -328,6 +332,25 @@ def test_api_results_are_the_command_lines_figures() -> None:
     rows_of_table = table(SPECS / "examples")
     assert all(isinstance(row, TableRow) for row in rows_of_table)
     assert {row.model for row in rows_of_table} >= {"mobilenet_v2", "tinymix"}
+
+
+def test_api_bridges_are_the_commands(tmp_path: Path) -> None:
+    from archspec import draw, export_onnx, export_pytorch, import_onnx
+    from archspec.bridges.onnx_import import Imported
+
+    code = export_pytorch(TORCHVISION_RESNET)
+    assert code == runner.invoke(app, ["export", TORCHVISION_RESNET, "--to", "pytorch"]).stdout
+    # torchvision's stem: 64 filters of 7x7 over 3 channels, stride 2, padding 3, no bias
+    assert "nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)" in code
+    onnx_file = tmp_path / "resnet50.onnx"
+    onnx_file.write_bytes(export_onnx(TORCHVISION_RESNET))
+    imported = import_onnx(onnx_file)
+    assert isinstance(imported, Imported) and imported.notes == []
+    back = analyze(loads(imported.text)).totals
+    assert (back.params, back.buffers, back.macs) == (25_557_032, 53_120, 4_089_184_256)  # torchvision's
+    svg = draw(TORCHVISION_RESNET, shade="memory")
+    assert svg.startswith("<svg") and "shaded by share of memory" in svg
+    assert svg == draw(load(TORCHVISION_RESNET), shade="memory")  # a path or a loaded spec alike
 
 
 def test_the_tutorial_says_a_block_can_read_a_channel_count() -> None:
