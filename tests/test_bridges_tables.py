@@ -45,16 +45,22 @@ def test_a_kind_without_pytorch_module_is_an_error_naming_it() -> None:
     assert "priorbox" in text and "priors" in text and "head.arch:5" in text and "--stand-ins" in text
 
 
-def test_a_transformer_is_refused_by_name_until_its_modules_are_written() -> None:
+def test_weights_shared_across_blocks_are_refused_by_name() -> None:
+    # the PyTorch export ties weights inside one class; a layer sharing the weights of a
+    # layer another class holds is a located error, not a silently untied copy
     graph = loads("""
-model tiny_vit
-input 3 x 32 x 32
-t = conv(16, 8, stride=8) > to_tokens > classtoken > posembed > layernorm > attention(2)
-""", "vit.arch")
+model tied
+input 4 x 8 x 8
+block unit() {
+    conv(4, 3, pad=1)
+}
+a = unit
+b = conv(4, 3, pad=1, shares=a)
+""", "tied.arch")
     with pytest.raises(ArchError) as caught:
-        export_pytorch(graph, stand_ins=True)
+        export_pytorch(graph)
     text = str(caught.value)
-    assert "vit.arch:4:" in text and "kind 'to_tokens' has no PyTorch equivalent" in text and "not written yet" in text
+    assert "tied.arch:8:" in text and "layer 'b' shares the weights of 'a.conv'" in text
 
 
 def test_stand_ins_build_it_as_a_shape_only_module() -> None:

@@ -59,3 +59,115 @@ def test_expected_output_is_in_the_exported_form() -> None:
     graph = load(ROOT / "specs" / "resnet50.arch")
     assert expected_output(graph) == (1000,)  # a vector after the flatten
     assert expected_output(load(ROOT / "specs" / "pascal-fcn8s.arch"))[0] == 21  # an image
+
+
+# ---- token sequences and attention -------------------------------------------------------
+
+def helpers_and_classes(code: str) -> set[str]:
+    return set(classes(code))
+
+
+def test_helpers_for_tokens_are_written_only_when_used() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "resnet50.arch"))
+    assert not helpers_and_classes(code) & {"Attention", "ClassToken", "PositionEmbedding", "Windows", "Unwindow",
+                                            "PatchMerge", "TokenEmbedding", "SinusoidalPositions"}
+    assert "import math" not in code
+
+
+def test_vit_b_16_reads_as_torchvision_builds_it() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "vit_b_16.arch"))
+    assert classes(code) == ["Chain", "ClassToken", "PositionEmbedding", "Attention", "EncoderLayer",
+                             "VisionTransformer", "VitB16"]
+    assert "self.conv_proj = nn.Conv2d(3, 768, 16, stride=16)" in code
+    # the image's 16x16 patches as tokens: (N, 768, 14, 14) -> (N, 196, 768)
+    assert "x = x.flatten(2).transpose(1, 2)" in code
+    assert "ClassToken(768)" in code
+    # one learnt row per token at 224 x 224: (224 / 16)² = 196 patches + the class token = 197,
+    # and only that length, as torchvision's broadcast add
+    assert "PositionEmbedding(197, 768, exact=True)" in code
+    # 768 dimensions in 12 heads of 64: no head_dim to say; nn.MultiheadAttention's fused kernel
+    assert "self.self_attention = Attention(768, 12, flash=True)" in code
+    assert "nn.Sequential(*(EncoderLayer() for _ in range(12)))" in code
+    assert "nn.LayerNorm(768, eps=1e-06)" in code and "linear1=nn.Linear(768, 3072)," in code
+    assert "x = x[:, 0]" in code  # the class token's final state, classified
+    compile(code, "vit_b_16.py", "exec")
+
+
+def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "swin_t.arch"))
+    assert {"Windows", "Unwindow", "PatchMerge", "Attention", "SwinBlock", "Pair", "PatchMerging"} <= set(
+        classes(code))
+    # a pair of blocks: windows unshifted, then shifted by half the 7-token window (7 // 2 = 3)
+    assert "self.swin_block1 = SwinBlock(in_channels, 0, heads)" in code
+    assert "self.swin_block2 = SwinBlock(in_channels, 3, heads)" in code
+    assert "window=Windows(7, shift=shift)," in code
+    # a 7 x 7 relative position bias table per layer: (2·7 − 1)² rows
+    assert "attention=Attention(in_channels, heads, window=7)," in code
+    assert "self.attn_unwindow = Unwindow(shift=shift)" in code
+    # patch merging: 4C after the 2 x 2 rearrangement, a linear to 2C without bias
+    assert "self.patchmerge = PatchMerge()" in code
+    assert "self.linear = nn.Linear(4 * in_channels, 2 * in_channels, bias=False)" in code
+    # stage widths 96, 192, 384, 768 with 3, 6, 12, 24 heads of 32
+    assert "self.features_1 = Stage(96, 3)" in code and "self.features_7 = Stage(768, 24)" in code
+    # channels last from the patch embedding's layer norm to the head's pooling: two permutes in all
+    assert code.count(".permute(0, 2, 3, 1)") == 1 and "return self.head(x.permute(0, 3, 1, 2))" in code
+    compile(code, "swin_t.py", "exec")
+
+
+def test_swin_v2_uses_the_continuous_position_bias() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "swin_v2_t.arch"))
+    # V2: 8 x 8 windows, cosine attention, the bias from an MLP of 512 hidden units
+    assert "attention=Attention(in_channels, heads, window=8, continuous_bias=512)," in code
+    assert "self.cpb_mlp = nn.Sequential(nn.Linear(2, continuous_bias)" in code
+
+
+def test_gpt2_ties_its_head_to_the_token_table() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "gpt2.arch"))
+    assert "self.wte = TokenEmbedding(50257, 768)" in code
+    assert "self.wpe = PositionEmbedding(1024, 768)" in code  # the context's 1024 rows, any shorter sequence
+    assert "self.attn = Attention(768, 12, causal=True, flash=True)" in code
+    assert "nn.Sequential(*(Gpt2Block() for _ in range(12)))" in code
+    assert "self.lm_head = nn.Linear(768, 50257, bias=False)" in code
+    # shares=wte: one Parameter, which model.parameters() yields once
+    assert "self.lm_head.weight = self.wte.weight  # shares=wte: one tensor" in code
+    tie = code.index("self.lm_head.weight = self.wte.weight")
+    assert code.index("self.wte = TokenEmbedding") < tie and code.index("self.lm_head = nn.Linear") < tie
+    assert "def forward(self, ids: torch.Tensor) -> torch.Tensor:" in code
+    assert "print(model(torch.zeros(1, 1024, 1)).shape)" in code
+    compile(code, "gpt2.py", "exec")
+
+
+def test_grouped_query_attention_with_separate_projections() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "conv_attention_hybrid.arch"))
+    assert ("self.attn = Attention(256, 8, kv_heads=2, fused=False, qkv_bias=False, out_bias=False, "
+            "flash=True)") in code
+    assert "SinusoidalPositions()" in code and "import math" in code
+    assert ".transpose(1, 2).unflatten(2, " in code and ".shape[-2:])" in code  # tokens back onto the stem's grid
+
+
+def test_maxvit_grid_partition_is_undone_as_a_grid() -> None:
+    code = export_pytorch(load(ROOT / "specs" / "transformers" / "maxvit_t.arch"))
+    assert "self.tokens = Windows(7, grid=grid, pad=False)" in code
+    assert "self.unwindow = Unwindow(grid=grid)" in code
+    assert "PartitionAttention(False, out, heads)" in code and "PartitionAttention(True, out, heads)" in code
+
+
+def test_the_other_token_kinds_and_cross_attention() -> None:
+    code = export_pytorch(loads("""
+model mixer
+input 3 x 32 x 32
+img = conv(16, 8, stride=8) > to_tokens
+mem = in > conv(24, 16, stride=16) > to_tokens
+more = in > conv(16, 16, stride=16) > to_tokens
+both = concat_tokens(img, more)
+q = img > classtoken(2)
+x = attention(q, mem, heads=4, head_dim=8, fused=false)
+m = x > tokenmean
+p = both > pick(1)
+""", "mixer.arch"))
+    assert "torch.cat([img_to_tokens, more_to_tokens], -2)" in code
+    assert "ClassToken(16, count=2)" in code
+    # queries of 16 dimensions, keys and values from 24: 4 heads of 8 (4·8 = 32, not 16)
+    assert "Attention(16, 4, head_dim=8, kv_dim=24, fused=False)" in code
+    assert ".mean(1)" in code and "[:, 1]" in code
+    compile(code, "mixer.py", "exec")

@@ -7,6 +7,8 @@ A framework holds it with a batch axis in one of four forms:
     nhwc   (N, H, W, C)  an image, channels last (as ConvNeXt runs its LayerNorm and Linear)
     nc     (N, C)        a vector (C x 1 x 1): after a flatten, before a Linear
     nlc    (N, L, D)     a token sequence of L tokens of D features
+    nmlc   (N, M, L, D)  M sequences of L tokens each (Swin's and MaxViT's windows;
+                         the PyTorch export only)
 
 Each layer kind reads its inputs in some form and writes its output in one
 (FORM_RULES, one rule per kind); `plan_forms` walks the graph and says, for
@@ -19,15 +21,15 @@ last axis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..graph.layer_graph import Graph, Node
 from ..kinds import REGISTRY, Shape
 from ..kinds.shape import TOKENS
 
-NCHW, NHWC, NC, NLC = "nchw", "nhwc", "nc", "nlc"
-FORMS = (NCHW, NHWC, NC, NLC)
+NCHW, NHWC, NC, NLC, NMLC = "nchw", "nhwc", "nc", "nlc", "nmlc"
+FORMS = (NCHW, NHWC, NC, NLC, NMLC)
 
 
 def framework_shape(shape: Shape, form: str) -> tuple[int, ...]:
@@ -39,6 +41,8 @@ def framework_shape(shape: Shape, form: str) -> tuple[int, ...]:
         return h, w, c
     if form == NC:
         return (c,)
+    if form == NMLC:
+        return w, h, c  # M sequences (held as W) of L tokens (held as H) of D features (held as C)
     return h, c  # nlc: L tokens (held as H) of D features (held as C)
 
 
@@ -161,8 +165,9 @@ def input_form(node: Node) -> str:
     return NC if node.shape[1:] == (1, 1) and node.fixed else NCHW
 
 
-def plan_forms(graph: Graph, shapes: Sequence[Shape | None]) -> FormPlan:
-    """The form of every node's output, and what each layer wants of its inputs."""
+def plan_forms(graph: Graph, shapes: Sequence[Shape | None], rules: Mapping[str, Rule] | None = None) -> FormPlan:
+    """The form of every node's output, and what each layer wants of its inputs
+    (`rules`: a framework's own rules for some kinds, over FORM_RULES)."""
     outputs: list[str] = []
     wanted: list[list[str]] = []
     for node in graph.nodes:
@@ -170,7 +175,7 @@ def plan_forms(graph: Graph, shapes: Sequence[Shape | None]) -> FormPlan:
             outputs.append(input_form(node))
             wanted.append([])
             continue
-        rule = FORM_RULES.get(node.kind)
+        rule = (rules or {}).get(node.kind) or FORM_RULES.get(node.kind)
         if rule is None:
             raise KeyError(f"no form rule for layer kind '{node.kind}'")
         in_forms = [outputs[j] for j in node.inputs]
@@ -190,5 +195,5 @@ def unruled_kinds() -> list[str]:
     return sorted(set(REGISTRY) - set(FORM_RULES))
 
 
-__all__ = ["FORMS", "FORM_RULES", "NC", "NCHW", "NHWC", "NLC", "FormPlan", "framework_shape", "holds",
+__all__ = ["FORMS", "FORM_RULES", "NC", "NCHW", "NHWC", "NLC", "NMLC", "FormPlan", "Rule", "framework_shape", "holds",
            "plan_forms", "unruled_kinds"]

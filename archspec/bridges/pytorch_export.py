@@ -25,9 +25,10 @@ from typing import Any
 
 from ..graph.layer_graph import BlockInstance, Graph
 from ..graph.shapes import infer_shapes
-from ..kinds import Shape
-from .layouts import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, plan_forms
-from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, STAND_INS, Inline, Module, module_for
+from ..kinds import Layer, Shape
+from ..kinds.shape import TOKENS
+from .layouts import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, input_form, plan_forms
+from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, STAND_INS, TORCH_FORM_RULES, Inline, Module, module_for
 
 MISSING = object()
 PY_RESERVED = {"in", "x", "self", "def", "class", "return", "if", "else", "for", "while", "import", "from",
@@ -134,7 +135,7 @@ class TorchWriter:
     def __init__(self, graph: Graph, size: tuple[int, int] | None, stand_ins: bool) -> None:
         self.graph = graph
         self.shapes: list[Shape] = infer_shapes(graph, size)  # type: ignore[assignment]
-        self.plan: FormPlan = plan_forms(graph, self.shapes)
+        self.plan: FormPlan = plan_forms(graph, self.shapes, TORCH_FORM_RULES)
         self.stand_ins = stand_ins
         self.children: dict[int, list[BlockInstance]] = {}  # id(instance) -> its direct sub-instances
         self.top: list[BlockInstance] = []
@@ -192,7 +193,7 @@ class TorchWriter:
                                       call=call))
                 continue
             spec = module_for(node.layer, [self.shapes[j] for j in node.inputs], self.plan.wanted[i],
-                              self.shapes[i], self.plan.output[i], self.stand_ins)
+                              self.shapes[i], self.plan.output[i], self.stand_ins, self.window_of(i))
             if spec is None:
                 hint = ("export with stand-ins (--stand-ins): modules of its output shape that compute nothing"
                         if node.kind in STAND_INS else None)
@@ -204,6 +205,15 @@ class TorchWriter:
             outside = [j for it in found for j in it.inputs if j != entry and not first <= j < end]
             self.ext_index[id(found)] = {j: k + 1 for k, j in enumerate(dict.fromkeys(outside))}
         return found
+
+    def window_of(self, index: int) -> Layer | None:
+        """For an unwindow layer, the window layer that cut the windows it restores."""
+        if self.graph.nodes[index].kind != "unwindow":
+            return None
+        node = self.graph.nodes[self.graph.nodes[index].inputs[0]]
+        while node.layer is not None and node.kind != "window" and node.inputs:
+            node = self.graph.nodes[node.inputs[0]]
+        return node.layer if node.kind == "window" else None
 
     # ---- classes ----------------------------------------------------------------
     def build(self) -> str:
@@ -408,7 +418,8 @@ class TorchWriter:
             arguments = []
             for i in inputs:
                 var = identifier(self.graph.nodes[i].name)
-                var = "image" if var in ("input", "input_") else var
+                if var in ("input", "input_"):
+                    var = "ids" if self.graph.nodes[i].layout == TOKENS else "image"
                 variables[f"@{i}"] = var
                 arguments.append(var)
         attrs: list[str] = []
@@ -433,6 +444,9 @@ class TorchWriter:
                 if sample.repeat:
                     label = identifier(sample.call.block + "s") if sample.call is not None else label
                 attr = unique_name(label, attr_names)
+                for c in chain:
+                    attr_names[f"@{table[c][0]}"] = (f"self.{attr}" if len(chain) == 1
+                                                     else f"self.{attr}.{identifier(sub_name(table[c][0]))}")
                 if len(chain) > 1:
                     helpers.add("Chain")
                     body = "".join(f"            {identifier(sub_name(table[c][0]))}={text},\n"
@@ -455,6 +469,7 @@ class TorchWriter:
                 var = flow
             variables[last_rel] = var
             forward.append(f"        {var} = {expression}")
+        attrs += self.ties(table, per, chains, attr_names)
         final = len(self.graph.nodes) - 1
         tail = ".permute(0, 3, 1, 2)" if inputs is not None and self.plan.output[final] == NHWC else ""
         forward[-1] = f"        return {forward[-1].split(' = ', 1)[1]}{tail}"
@@ -472,6 +487,48 @@ class TorchWriter:
         self.helpers.update(helpers)
         self.classes.append(klass)
         return klass
+
+    def ties(self, table: list[tuple[str, list[Any]]], per: list[list[Item]], chains: list[list[int]],
+             paths: dict[str, str]) -> list[str]:
+        """`shares=` as PyTorch: the sharer's array is the owner's Parameter (one
+        tensor, which model.parameters() yields once)."""
+        lines: list[str] = []
+        for rel, row in table:
+            sharers = [it for it in row if it is not None and it.call is None
+                       and self.graph.nodes[it.output].shares is not None]
+            if not sharers:
+                continue
+            owners = set()
+            for m, it in enumerate(row):
+                if it is None:
+                    continue
+                owner = self.graph.nodes[it.output].shares
+                found = [o.rel for o in per[m] if o.output == owner and o.call is None]
+                if not found:
+                    node = self.graph.nodes[it.output]
+                    raise self.graph.error(f"layer '{node.name}' shares the weights of "
+                                           f"'{self.graph.nodes[owner].name if owner is not None else '?'}', "
+                                           "which its block's class does not hold: the PyTorch export ties "
+                                           "weights within one block", node)
+                owners.add(found[0])
+            sample = sharers[0]
+            node = self.graph.nodes[sample.output]
+            owner_rel = owners.pop()
+            if owners or len(sharers) != sum(it is not None for it in row):
+                raise self.graph.error(f"layer '{node.name}' shares weights differently in different calls of "
+                                       "its block, which one PyTorch class cannot say", node)
+            owner_node = self.graph.nodes[next(o.output for o in per[0] if o.rel == owner_rel)]
+            assert node.layer is not None and owner_node.layer is not None
+            common = sorted(set(node.layer.learnable()) & set(owner_node.layer.learnable()))
+            modules = {it.spec.constructor for it in (sample, next(o for o in per[0] if o.rel == owner_rel))
+                       if isinstance(it.spec, Module)}
+            if not common or not modules <= TIEABLE:
+                raise self.graph.error(f"layer '{node.name}' shares weights the PyTorch export cannot tie "
+                                       f"({', '.join(sorted(modules)) or 'no module'})", node)
+            for array in common:
+                lines.append(f"        {paths[f'@{rel}']}.{array} = {paths[f'@{owner_rel}']}.{array}  "
+                             f"# shares={statement_of(owner_rel)}: one tensor")
+        return lines
 
     def read(self, variables: dict[str, str], rel: str, item: Item, position: int) -> str:
         """The variable an item reads, converted to the form it wants."""
@@ -556,7 +613,8 @@ class TorchWriter:
                 continue
             hint = key[-1] if isinstance(key[-1], str) else ARG_NAMES.get(constructor_at(sample.spec, key), {}).get(
                 key[-1], "value")
-            channels = hint in ("in_channels", "in_features", "num_features", "normalized_shape", "num_channels")
+            channels = hint in ("in_channels", "in_features", "num_features", "normalized_shape", "num_channels",
+                                "dim")
             exprs[key] = params.express(vector, hint, present, channels=channels,
                                         owner=identifier(rel.replace(".", "_")))
         return module_text(filled(sample.spec), exprs)
@@ -581,6 +639,8 @@ class TorchWriter:
             "",
         ]
         imports = []
+        if self.helpers & NEED_MATH:
+            imports.append("import math")
         if "Chain" in self.helpers:
             imports.append("from collections import OrderedDict")
         if "Interp" in self.helpers:
@@ -605,7 +665,11 @@ class TorchWriter:
 
 
 HELPER_ORDER = ["Chain", "Permute", "Reshape", "ChannelShuffle", "DropPath", "LayerScale", "L2Norm", "Interp",
-                "Trim", "crop", "stand-ins"]
+                "Trim", "crop", "TokenEmbedding", "ClassToken", "PositionEmbedding", "SinusoidalPositions",
+                "Windows", "Unwindow", "PatchMerge", "Attention", "stand-ins"]
+NEED_MATH = {"SinusoidalPositions", "Unwindow", "Attention"}
+# modules whose arrays are attributes named as archspec names them (weight, bias)
+TIEABLE = {"nn.Conv2d", "nn.ConvTranspose2d", "nn.Linear", "TokenEmbedding", "nn.LayerNorm", "nn.BatchNorm2d"}
 
 ARG_NAMES: dict[str, dict[int, str]] = {
     "nn.Conv2d": {0: "in_channels", 1: "out_channels", 2: "kernel_size"},
@@ -616,6 +680,8 @@ ARG_NAMES: dict[str, dict[int, str]] = {
     "nn.GroupNorm": {0: "num_groups", 1: "num_channels"}, "nn.InstanceNorm2d": {0: "num_features"},
     "nn.MaxPool2d": {0: "kernel_size"}, "nn.AvgPool2d": {0: "kernel_size"}, "nn.Dropout": {0: "p"},
     "LayerScale": {0: "in_channels", 1: "init"}, "L2Norm": {0: "in_channels"}, "DropPath": {0: "p"},
+    "Attention": {0: "dim", 1: "heads"}, "ClassToken": {0: "dim"}, "PositionEmbedding": {0: "positions", 1: "dim"},
+    "TokenEmbedding": {0: "vocab", 1: "dim"}, "Windows": {0: "size"},
 }
 
 
@@ -794,7 +860,7 @@ def export_pytorch(graph: Graph, size: tuple[int, int] | None = None, stand_ins:
 def expected_output(graph: Graph, size: tuple[int, int] | None = None) -> tuple[int, ...]:
     """The output shape (batch left out) the exported module gives at `size`."""
     shapes = infer_shapes(graph, size)
-    plan = plan_forms(graph, shapes)
+    plan = plan_forms(graph, shapes, TORCH_FORM_RULES)
     final = len(graph.nodes) - 1
     form = plan.output[final]
     shape = shapes[final]
@@ -802,4 +868,9 @@ def expected_output(graph: Graph, size: tuple[int, int] | None = None) -> tuple[
     return framework_shape(shape, NCHW if form == NHWC else form)
 
 
-__all__ = ["expected_output", "export_pytorch"]
+def input_forms(graph: Graph) -> dict[int, str]:
+    """The form each network input is given to the exported module in."""
+    return {i: input_form(graph.nodes[i]) for i in graph.input_ids}
+
+
+__all__ = ["expected_output", "export_pytorch", "input_forms"]

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..kinds import Layer, Shape
 from ..kinds.shape import padding, pair
-from .layouts import NC, NCHW, NHWC, NLC
+from .layouts import FORM_RULES, NC, NCHW, NHWC, NLC, NMLC, Rule
 
 
 @dataclass(slots=True)
@@ -51,6 +51,7 @@ class Site:
     in_forms: list[str]
     out_shape: Shape
     out_form: str
+    origin: Any = None  # unwindow: the window layer whose windows it undoes
 
     @property
     def cin(self) -> int:
@@ -210,7 +211,7 @@ def softmax(s: Site) -> Module:
 
 def form_axis(axis: int, form: str) -> int:
     """archspec's axis (0 C, 1 H, 2 W) in a form, the batch counted."""
-    return {NCHW: (1, 2, 3), NHWC: (3, 1, 2), NC: (1, 2, 3), NLC: (2, 1, 3)}[form][axis]
+    return {NCHW: (1, 2, 3), NHWC: (3, 1, 2), NC: (1, 2, 3), NLC: (2, 1, 3), NMLC: (3, 2, 1)}[form][axis]
 
 
 def dropout(s: Site) -> Module:
@@ -359,6 +360,124 @@ def prelu(s: Site) -> Module:
     return Module("nn.PReLU", [], {"num_parameters": s.cin if layer.per_channel else 1, "init": layer.init})
 
 
+# ---- token sequences and attention ---------------------------------------------------
+# A sequence is (N, L, D) (nlc), Swin's and MaxViT's windows (N, M, L, D) (nmlc): the
+# per-token layers (Linear, LayerNorm, attention) act on the last axis of either.
+
+def to_tokens(s: Site) -> Inline:
+    if s.in_forms[0] == NHWC:
+        return Inline(lambda v: f"{v[0]}.flatten(1, 2)")
+    return Inline(lambda v: f"{v[0]}.flatten(2).transpose(1, 2)")
+
+
+def to_grid(s: Site) -> Inline:
+    layer: Any = s.layer
+    if len(s.in_shapes) == 2:
+        side = "shape[1:3]" if s.in_forms[1] == NHWC else "shape[-2:]"
+        return Inline(lambda v: f"{v[0]}.transpose(1, 2).unflatten(2, {v[1]}.{side})")
+    return Inline(lambda v: f"{v[0]}.transpose(1, 2).unflatten(2, ({layer.h}, {layer.w}))")
+
+
+def classtoken(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("ClassToken", [s.cin], {"count": layer.count}, helpers=("ClassToken",))
+
+
+def posembed(s: Site) -> Module:
+    layer: Any = s.layer
+    if not layer.learned:
+        return Module("SinusoidalPositions", helpers=("SinusoidalPositions",))
+    # bound to the reference sequence (ViT's pos_embedding): that length only, as the broadcast add
+    exact = bool(getattr(layer, "_exact", False))
+    return Module("PositionEmbedding", [layer.positions, s.cin], {"exact": exact}, helpers=("PositionEmbedding",))
+
+
+def embedding(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("TokenEmbedding", [layer.vocab, layer.dim], helpers=("TokenEmbedding",))
+
+
+def concat_tokens(s: Site) -> Inline:
+    return Inline(lambda v: f"torch.cat([{', '.join(v)}], -2)")
+
+
+def tokenmean(s: Site) -> Inline:
+    if s.in_forms[0] == NMLC:  # every token of every window
+        return Inline(lambda v: f"{v[0]}.flatten(1, 2).mean(1)")
+    return Inline(lambda v: f"{v[0]}.mean(1)")
+
+
+def pick(s: Site) -> Inline:
+    index = s.layer.index
+    return Inline(lambda v: f"{v[0]}[:, {index}]")
+
+
+def windows(s: Site) -> Module:
+    layer: Any = s.layer
+    return Module("Windows", [layer.size], {"shift": layer.shift, "grid": layer.grid, "pad": layer.pad},
+                  helpers=("Windows",))
+
+
+def unwindow(s: Site) -> Module:
+    layer: Any = s.layer
+    grid = bool(s.origin is not None and s.origin.grid)
+    return Module("Unwindow", [], {"shift": layer.shift, "grid": grid}, helpers=("Unwindow",))
+
+
+def patchmerge(s: Site) -> Module:
+    return Module("PatchMerge", helpers=("PatchMerge",))
+
+
+def attention(s: Site) -> Module:
+    layer: Any = s.layer
+    dim = s.cin
+    kwargs: dict[str, Any] = {}
+    head_dim = layer.head_size(dim)
+    if head_dim * layer.heads != dim:
+        kwargs["head_dim"] = head_dim
+    if layer.kv_count() != layer.heads:
+        kwargs["kv_heads"] = layer.kv_count()
+    if len(s.in_shapes) == 2 and s.in_shapes[1][0] != dim:
+        kwargs["kv_dim"] = s.in_shapes[1][0]
+    kwargs.update(fused=layer.fused, qkv_bias=layer.qkv_bias, out_bias=layer.out_bias, causal=layer.causal,
+                  flash=layer.flash, window=layer.rel_pos)
+    if layer.form == "swin_v2":
+        kwargs["continuous_bias"] = layer.cpb
+    return Module("Attention", [dim, layer.heads], kwargs, helpers=("Attention",))
+
+
+def _tokens(form: str) -> str:
+    return form if form in (NLC, NMLC) else NLC
+
+
+def _image(form: str) -> str:
+    return form if form in (NCHW, NHWC) else NCHW
+
+
+def _rule(reads: Callable[[list[str]], list[str]], gives: Callable[[list[str]], str]) -> Rule:
+    return lambda node, forms, shapes: (reads(forms), gives(forms))
+
+
+# How the PyTorch export holds the token kinds' tensors (over layouts.FORM_RULES, which
+# the ONNX export keeps): windows as (N, M, L, D), images channels last where Swin
+# keeps them so (its windows, patch merging), sequences as (N, L, D).
+TORCH_FORM_RULES: dict[str, Rule] = {
+    "to_tokens": _rule(lambda f: [_image(f[0])], lambda f: NLC),
+    "to_grid": _rule(lambda f: [NLC, *(_image(x) for x in f[1:])], lambda f: NCHW),
+    "classtoken": _rule(lambda f: [_tokens(f[0])], lambda f: _tokens(f[0])),
+    "posembed": _rule(lambda f: [_tokens(f[0])], lambda f: _tokens(f[0])),
+    "embedding": _rule(lambda f: [NLC], lambda f: NLC),
+    "concat_tokens": _rule(lambda f: [_tokens(f[0])] * len(f), lambda f: _tokens(f[0])),
+    "attention": _rule(lambda f: [_tokens(x) for x in f], lambda f: _tokens(f[0])),
+    "tokenmean": _rule(lambda f: [_tokens(f[0])], lambda f: NC),
+    "pick": _rule(lambda f: [NLC], lambda f: NC),
+    "window": _rule(lambda f: [NHWC], lambda f: NMLC),
+    "unwindow": _rule(lambda f: [NMLC, NHWC], lambda f: NHWC),
+    "patchmerge": _rule(lambda f: [NHWC], lambda f: NHWC),
+}
+assert set(TORCH_FORM_RULES) <= set(FORM_RULES)
+
+
 TORCH_MODULES: dict[str, Entry] = {
     "elu": lambda s: Module("nn.ELU", [], {"alpha": s.layer.alpha}),
     "leaky_relu": lambda s: Module("nn.LeakyReLU", [s.layer.slope], {"inplace": True}),
@@ -379,6 +498,9 @@ TORCH_MODULES: dict[str, Entry] = {
     "flatten": flatten, "permute": permute, "reshape": reshape, "shuffle": shuffle, "slice": slice_,
     "pixelshuffle": pixel("nn.PixelShuffle"), "pixelunshuffle": pixel("nn.PixelUnshuffle"),
     "concat": concat, "add": add, "max": maximum, "mul": mul, "axpy": axpy,
+    "to_tokens": to_tokens, "to_grid": to_grid, "classtoken": classtoken, "posembed": posembed,
+    "embedding": embedding, "concat_tokens": concat_tokens, "tokenmean": tokenmean, "pick": pick,
+    "window": windows, "unwindow": unwindow, "patchmerge": patchmerge, "attention": attention,
 }
 
 # Kinds PyTorch has no module for, and why.
@@ -392,17 +514,6 @@ NO_TORCH = {
 }
 # Kinds a stand-in can take the place of: no weights, an output shape from a rule.
 STAND_INS = {"priorbox", "proposal", "roipool", "psroipool", "detection_output", "opaque"}
-
-# Token sequences and attention came to archspec after the PyTorch bridge was
-# written: their modules (nn.Embedding, the class token and position
-# parameters, Swin's windows, attention in each of its forms with its exact
-# weights) are still to be written, so a transformer spec is refused by name.
-NOT_YET = ("the PyTorch export of archspec's token and attention kinds is not written yet "
-           "(torch has the pieces; the exporter does not build them)")
-for _kind in ("attention", "classtoken", "concat_tokens", "embedding", "patchmerge", "pick", "posembed",
-              "to_grid", "to_tokens", "tokenmean", "window", "unwindow"):
-    NO_TORCH[_kind] = NOT_YET
-
 
 def stand_in(s: Site) -> Module:
     """A module of the layer's output shape that computes nothing."""
@@ -537,6 +648,204 @@ def crop(x: torch.Tensor, ref: torch.Tensor, offset: tuple[int, int]) -> torch.T
     left = min(offset[1], x.shape[3] - w)
     return x[:, :, top:top + h, left:left + w]
 ''',
+    "TokenEmbedding": '''
+class TokenEmbedding(nn.Embedding):
+    """nn.Embedding reading token ids as archspec holds them: (N, L, 1)."""
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        return super().forward(ids.squeeze(-1).long())
+''',
+    "ClassToken": '''
+class ClassToken(nn.Module):
+    """`count` learnt tokens prepended to every sequence (ViT's class token, register tokens)."""
+
+    def __init__(self, dim: int, count: int = 1) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(count, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.token.expand(*x.shape[:-2], -1, -1), x], dim=-2)
+''',
+    "PositionEmbedding": '''
+class PositionEmbedding(nn.Module):
+    """A learnt table of positions added to the tokens: a sequence of L tokens uses the
+    first L rows.  exact: the table fits one length only (ViT's pos_embedding, added by
+    broadcasting)."""
+
+    def __init__(self, positions: int, dim: int, exact: bool = False) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(positions, dim))
+        self.exact = exact
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        length, positions = x.shape[-2], self.weight.shape[0]
+        if length > positions or (self.exact and length != positions):
+            raise ValueError(f"{length} tokens for a position table of {positions} rows")
+        return x + self.weight[:length]
+''',
+    "SinusoidalPositions": '''
+class SinusoidalPositions(nn.Module):
+    """Fixed sine and cosine positions added to the tokens: no parameters, any length."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        length, dim = x.shape[-2], x.shape[-1]
+        position = torch.arange(length, dtype=x.dtype, device=x.device)[:, None]
+        rate = torch.exp(torch.arange(0, dim, 2, dtype=x.dtype, device=x.device) * (-math.log(10000.0) / dim))
+        table = x.new_zeros(length, dim)
+        table[:, 0::2] = torch.sin(position * rate)
+        table[:, 1::2] = torch.cos(position * rate)[:, :dim // 2]
+        return x + table
+''',
+    "Windows": '''
+class Windows(nn.Module):
+    """A channels-last image (N, H, W, C) as windows of size x size tokens, (N, M, size², C):
+    padded at the bottom and right to multiples of `size` (pad=False: the sides must be
+    multiples), rolled by -shift first (not along a side that is one window, as torchvision
+    does), then partitioned.  grid: MaxViT's grid partition, each window's tokens strided
+    across the image."""
+
+    def __init__(self, size: int, shift: int = 0, grid: bool = False, pad: bool = True) -> None:
+        super().__init__()
+        self.size, self.shift, self.grid, self.pad = size, shift, grid, pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, h, w, c = x.shape
+        s = self.size
+        if (self.grid or not self.pad) and (h % s or w % s):
+            raise ValueError(f"a {h} x {w} map does not divide into {s} x {s} windows")
+        x = F.pad(x, (0, 0, 0, -w % s, 0, -h % s))
+        ph, pw = x.shape[1], x.shape[2]
+        shift = (self.shift if ph > s else 0, self.shift if pw > s else 0)
+        if any(shift):
+            x = torch.roll(x, (-shift[0], -shift[1]), dims=(1, 2))
+        if self.grid:
+            x = x.view(n, s, ph // s, s, pw // s, c).permute(0, 2, 4, 1, 3, 5)
+        else:
+            x = x.view(n, ph // s, s, pw // s, s, c).permute(0, 1, 3, 2, 4, 5)
+        return x.reshape(n, (ph // s) * (pw // s), s * s, c)
+''',
+    "Unwindow": '''
+class Unwindow(nn.Module):
+    """Windows (N, M, size², C) back to the channels-last image of ref's height and width:
+    the partition undone, the shift rolled back, the padding cropped."""
+
+    def __init__(self, shift: int = 0, grid: bool = False) -> None:
+        super().__init__()
+        self.shift, self.grid = shift, grid
+
+    def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
+        n, _, tokens, c = x.shape
+        s = math.isqrt(tokens)
+        h, w = ref.shape[1], ref.shape[2]
+        ph, pw = -(-h // s) * s, -(-w // s) * s
+        x = x.view(n, ph // s, pw // s, s, s, c)
+        x = x.permute(0, 3, 1, 4, 2, 5) if self.grid else x.permute(0, 1, 3, 2, 4, 5)
+        x = x.reshape(n, ph, pw, c)
+        shift = (self.shift if ph > s else 0, self.shift if pw > s else 0)
+        if any(shift):
+            x = torch.roll(x, shift, dims=(1, 2))
+        return x[:, :h, :w]
+''',
+    "PatchMerge": '''
+class PatchMerge(nn.Module):
+    """Swin's patch merging rearrangement of a channels-last image: sides padded to even,
+    each 2 x 2 neighbourhood's four C-vectors concatenated, (N, H/2, W/2, 4C)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.pad(x, (0, 0, 0, x.shape[2] % 2, 0, x.shape[1] % 2))
+        return torch.cat([x[:, 0::2, 0::2], x[:, 1::2, 0::2], x[:, 0::2, 1::2], x[:, 1::2, 1::2]], dim=-1)
+''',
+    "Attention": '''
+class Attention(nn.Module):
+    """Multi-head attention over (..., L, dim), holding exactly the spec's weights.
+
+    q, k and v: one fused `qkv` Linear or three (`q`, `k`, `v`; keys and values of
+    kv_dim for cross-attention), with or without biases; kv_heads < heads is
+    grouped-query attention (1: multi-query), each key/value head serving
+    heads // kv_heads query heads; `proj` maps the heads back to dim.  window: a
+    relative position bias for window x window tokens, a learnt (2w-1)² x heads
+    table read through an index buffer (Swin, MaxViT), or with continuous_bias
+    Swin V2's MLP of that width and cosine attention.  flash: PyTorch's fused
+    kernel, the scores never held; otherwise they are materialised and softmaxed.
+    """
+
+    def __init__(self, dim: int, heads: int, head_dim: int | None = None, kv_heads: int | None = None,
+                 kv_dim: int | None = None, fused: bool = True, qkv_bias: bool = True, out_bias: bool = True,
+                 causal: bool = False, flash: bool = False, window: int | None = None,
+                 continuous_bias: int | None = None) -> None:
+        super().__init__()
+        self.heads, self.kv_heads = heads, kv_heads or heads
+        self.head_dim = head_dim or dim // heads
+        self.causal, self.flash, self.window = causal, flash, window
+        self.inner, self.kv_inner = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        if fused:
+            self.qkv = nn.Linear(dim, self.inner + 2 * self.kv_inner, bias=qkv_bias)
+        else:
+            self.q = nn.Linear(dim, self.inner, bias=qkv_bias)
+            self.k = nn.Linear(kv_dim or dim, self.kv_inner, bias=qkv_bias)
+            self.v = nn.Linear(kv_dim or dim, self.kv_inner, bias=qkv_bias)
+        self.proj = nn.Linear(self.inner, dim, bias=out_bias)
+        self.cosine = continuous_bias is not None
+        if window is not None:
+            side = 2 * window - 1
+            # each pair of the window's tokens: their offset (dy, dx) as a row of the side² table
+            yx = torch.stack(torch.meshgrid(torch.arange(window), torch.arange(window), indexing="ij")).flatten(1)
+            offset = yx[:, :, None] - yx[:, None, :] + window - 1
+            self.register_buffer("relative_position_index", (offset[0] * side + offset[1]).flatten())
+            if continuous_bias is None:
+                self.relative_position_bias_table = nn.Parameter(torch.zeros(side * side, heads))
+            else:  # Swin V2: an MLP maps each log-spaced offset to a bias per head
+                self.cpb_mlp = nn.Sequential(nn.Linear(2, continuous_bias), nn.ReLU(inplace=True),
+                                             nn.Linear(continuous_bias, heads, bias=False))
+                self.logit_scale = nn.Parameter(torch.log(10 * torch.ones(heads, 1, 1)))
+                steps = torch.arange(-(window - 1), window, dtype=torch.float32) / max(window - 1, 1) * 8
+                table = torch.stack(torch.meshgrid(steps, steps, indexing="ij"), dim=-1)
+                self.register_buffer("relative_coords_table", torch.sign(table) * torch.log2(table.abs() + 1) / 3)
+
+    def position_bias(self) -> torch.Tensor:
+        """The bias added to every window's scores: (heads, w², w²)."""
+        tokens = self.window * self.window
+        if self.cosine:
+            table = 16 * torch.sigmoid(self.cpb_mlp(self.relative_coords_table).view(-1, self.heads))
+        else:
+            table = self.relative_position_bias_table
+        return table[self.relative_position_index].view(tokens, tokens, self.heads).permute(2, 0, 1)
+
+    def split(self, t: torch.Tensor, heads: int) -> torch.Tensor:
+        """(..., L, heads·head_dim) -> (..., heads, L, head_dim)."""
+        return t.unflatten(-1, (heads, self.head_dim)).transpose(-3, -2)
+
+    def forward(self, x: torch.Tensor, source: torch.Tensor | None = None) -> torch.Tensor:
+        if hasattr(self, "qkv") and source is None:
+            q, k, v = self.qkv(x).split([self.inner, self.kv_inner, self.kv_inner], dim=-1)
+        elif hasattr(self, "qkv"):  # cross-attention with one fused weight: queries' rows, then keys' and values'
+            weight, bias = self.qkv.weight, self.qkv.bias
+            q = F.linear(x, weight[:self.inner], None if bias is None else bias[:self.inner])
+            k, v = F.linear(source, weight[self.inner:], None if bias is None else bias[self.inner:]).chunk(2, -1)
+        else:
+            source = x if source is None else source
+            q, k, v = self.q(x), self.k(source), self.v(source)
+        q, k, v = self.split(q, self.heads), self.split(k, self.kv_heads), self.split(v, self.kv_heads)
+        if self.kv_heads != self.heads:
+            k = k.repeat_interleave(self.heads // self.kv_heads, dim=-3)
+            v = v.repeat_interleave(self.heads // self.kv_heads, dim=-3)
+        bias = self.position_bias() if self.window is not None else None
+        if self.flash and not self.cosine:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, is_causal=self.causal)
+        else:
+            if self.cosine:
+                scale = torch.clamp(self.logit_scale, max=math.log(100.0)).exp()
+                scores = F.normalize(q, dim=-1) @ F.normalize(k, dim=-1).transpose(-2, -1) * scale
+            else:
+                scores = q @ k.transpose(-2, -1) * self.head_dim ** -0.5
+            if bias is not None:
+                scores = scores + bias
+            if self.causal:
+                later = torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1)
+                scores = scores.masked_fill(later, float("-inf"))
+            out = scores.softmax(dim=-1) @ v
+        return self.proj(out.transpose(-3, -2).flatten(-2))
+''',
     "stand-ins": '''
 # Stand-ins: archspec knows these layers' output shapes, not their arithmetic.
 # Each returns zeros of that shape and holds nothing, so the network around
@@ -591,9 +900,9 @@ class FixedShape(nn.Module):
 
 
 def module_for(layer: Layer, in_shapes: list[Shape], in_forms: list[str], out_shape: Shape, out_form: str,
-               stand_ins: bool) -> Module | Inline | None:
+               stand_ins: bool, origin: Layer | None = None) -> Module | Inline | None:
     """The PyTorch form of a layer; None when it has none (and no stand-in was asked for)."""
-    site = Site(layer, in_shapes, in_forms, out_shape, out_form)
+    site = Site(layer, in_shapes, in_forms, out_shape, out_form, origin)
     entry = TORCH_MODULES.get(layer.kind)
     if entry is not None:
         return entry(site)
@@ -620,6 +929,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "nn.Upsample": {"mode": "nearest"},
     "nn.GELU": {"approximate": "none"},
     "LayerScale": {"channels_last": False},
+    "ClassToken": {"count": 1},
+    "PositionEmbedding": {"exact": False},
+    "Windows": {"shift": 0, "grid": False, "pad": True},
+    "Unwindow": {"shift": 0, "grid": False},
+    "Attention": {"head_dim": None, "kv_heads": None, "kv_dim": None, "fused": True, "qkv_bias": True,
+                  "out_bias": True, "causal": False, "flash": False, "window": None, "continuous_bias": None},
 }
 
-__all__ = ["DEFAULTS", "HELPERS", "NO_TORCH", "TORCH_MODULES", "Inline", "Module", "module_for"]
+__all__ = ["DEFAULTS", "HELPERS", "NO_TORCH", "TORCH_FORM_RULES", "TORCH_MODULES", "Inline", "Module", "module_for"]
