@@ -101,8 +101,10 @@ def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
     assert "self.swin_block1 = SwinBlock(in_channels, 0, heads)" in code
     assert "self.swin_block2 = SwinBlock(in_channels, 3, heads)" in code
     assert "window=Windows(7, shift=shift)," in code
-    # a 7 x 7 relative position bias table per layer: (2·7 − 1)² rows
-    assert "attention=Attention(in_channels, heads, window=7)," in code
+    # a 7 x 7 relative position bias table per layer, (2·7 − 1)² rows; the shifted
+    # windows' scores masked between the regions the roll brought together
+    assert "attention=Attention(in_channels, heads, window=7, shift=shift)," in code
+    assert "def shift_mask(self, rows: int, columns: int) -> torch.Tensor:" in code
     assert "self.attn_unwindow = Unwindow(shift=shift)" in code
     # patch merging: 4C after the 2 x 2 rearrangement, a linear to 2C without bias
     assert "self.patchmerge = PatchMerge()" in code
@@ -117,7 +119,7 @@ def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
 def test_swin_v2_uses_the_continuous_position_bias() -> None:
     code = export_pytorch(load(ROOT / "specs" / "transformers" / "swin_v2_t.arch"))
     # V2: 8 x 8 windows, cosine attention, the bias from an MLP of 512 hidden units
-    assert "attention=Attention(in_channels, heads, window=8, continuous_bias=512)," in code
+    assert "attention=Attention(in_channels, heads, window=8, continuous_bias=512, shift=shift)," in code
     assert "self.cpb_mlp = nn.Sequential(nn.Linear(2, continuous_bias)" in code
 
 
@@ -150,6 +152,7 @@ def test_maxvit_grid_partition_is_undone_as_a_grid() -> None:
     assert "self.tokens = Windows(7, grid=grid, pad=False)" in code
     assert "self.unwindow = Unwindow(grid=grid)" in code
     assert "PartitionAttention(False, out, heads)" in code and "PartitionAttention(True, out, heads)" in code
+    assert "shift=" not in code.split("class Attention", 1)[1].split("class Mbconv", 1)[1]  # MaxViT rolls nothing
 
 
 def test_the_other_token_kinds_and_cross_attention() -> None:

@@ -12,10 +12,10 @@
    BatchNorm's running statistics, attention's relative position index and
    Swin V2's coordinate table), and runs it on zeros at two input sizes: the
    spec's own and the nearest other size that keeps the weights (32 more a
-   side first).  Each figure must equal archspec's.  A spec that runs at one
-   size only (a learnt position table bound to its reference sequence, as
-   ViT's) is checked at a second size by both refusing it: archspec with its
-   shape error, torch by raising.
+   side first; a token sequence's length).  Each figure must equal
+   archspec's.  Where archspec refuses the size 32 more a side (a learnt
+   position table bound to its sequence, as ViT's), the torch model must
+   raise there too.
 2. PYTHON exports torchvision's resnet50 and efficientnet_b0 to ONNX
    (torch.onnx.export, eval mode, constant folding off so batch norm stays a
    layer); `archspec import` reads them back; the specs it writes must give
@@ -111,9 +111,9 @@ def sizes_of(graph: object) -> tuple[list[tuple[int, int] | None], tuple[int, in
     """The spec's own size, and the nearest other size (32 more a side, else
     closer) at which its weights are the same: a flatten before a fully
     connected layer fixes the feature count, and PyTorch's Linear with it; a
-    token sequence's one size is its length.  When archspec runs the spec at
-    no other size, the size 32 more a side, which both must refuse, and
-    archspec's reason."""
+    token sequence's one size is its length.  When archspec refuses the size
+    32 more a side (a learnt position table bound to its sequence), that size,
+    which torch must refuse too, and archspec's reason."""
     from archspec import analyze
     from archspec.errors import ArchError
     from archspec.graph.shapes import input_shapes
@@ -127,17 +127,21 @@ def sizes_of(graph: object) -> tuple[list[tuple[int, int] | None], tuple[int, in
     def size(offset: int) -> tuple[int, int]:
         return (first[1] + offset, first[1] + offset) if tokens else (first[1] + offset, first[2] + offset)
 
+    refused: tuple[int, int] | None = None
+    reason = ""
+    try:
+        analyze(graph, size(32))  # type: ignore[arg-type]
+    except ArchError as exc:
+        refused, reason = size(32), str(exc).splitlines()[0]
     params = analyze(graph).totals.params  # type: ignore[arg-type]
     for offset in (32, -32, 16, -16, 8, -8, 4, -4, 2, -2, 1, -1):
         try:
             if analyze(graph, size(offset)).totals.params == params:  # type: ignore[arg-type]
-                return [None, size(offset)], None, ""
+                return [None, size(offset)], refused, reason
         except ArchError:
             continue
-    try:
-        analyze(graph, size(32))  # type: ignore[arg-type]
-    except ArchError as exc:
-        return [None], size(32), str(exc).splitlines()[0]
+    if refused is not None:
+        return [None], refused, reason
     raise SystemExit(f"no second size keeps the weights of {graph.metadata.model}")  # type: ignore[attr-defined]
 
 
@@ -216,7 +220,7 @@ def main() -> int:
             passed += 1
             shown = " and ".join(f"{'x'.join(map(str, o))} at {s}" for o, s in zip(got["outputs"], sizes))
             if refusal is not None:
-                shown += f"; at {sizes[-1]} both refuse (archspec: {want['refused']}; torch {refusal})"
+                shown += f"; at {sizes[-1]} both refuse (archspec: {want['refused']}; torch {refusal[:120]})"
             print(f"ok   {got['spec']}: params {got['params']:,}, buffers {got['buffers']:,}, outputs {shown}")
         else:
             print(f"FAIL {got['spec']}: torch {figures}, archspec {(want['params'], want['buffers'], want['outputs'])}")

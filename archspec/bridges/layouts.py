@@ -8,7 +8,7 @@ A framework holds it with a batch axis in one of four forms:
     nc     (N, C)        a vector (C x 1 x 1): after a flatten, before a Linear
     nlc    (N, L, D)     a token sequence of L tokens of D features
     nmlc   (N, M, L, D)  M sequences of L tokens each (Swin's and MaxViT's windows;
-                         the PyTorch export only)
+                         the PyTorch export only, which holds M as rows x columns)
 
 Each layer kind reads its inputs in some form and writes its output in one
 (FORM_RULES, one rule per kind); `plan_forms` walks the graph and says, for

@@ -27,7 +27,7 @@ from ..graph.layer_graph import BlockInstance, Graph
 from ..graph.shapes import infer_shapes
 from ..kinds import Layer, Shape
 from ..kinds.shape import TOKENS
-from .layouts import NC, NCHW, NHWC, NLC, FormPlan, framework_shape, input_form, plan_forms
+from .layouts import NC, NCHW, NHWC, NLC, NMLC, FormPlan, framework_shape, input_form, plan_forms
 from .torch_modules import DEFAULTS, HELPERS, NO_TORCH, STAND_INS, TORCH_FORM_RULES, Inline, Module, module_for
 
 MISSING = object()
@@ -207,10 +207,11 @@ class TorchWriter:
         return found
 
     def window_of(self, index: int) -> Layer | None:
-        """For an unwindow layer, the window layer that cut the windows it restores."""
-        if self.graph.nodes[index].kind != "unwindow":
+        """For an unwindow layer, or attention within windows, the window layer
+        that cut the windows it restores or attends within."""
+        node = self.graph.nodes[index]
+        if not (node.kind == "unwindow" or (node.kind == "attention" and self.plan.output[index] == NMLC)):
             return None
-        node = self.graph.nodes[self.graph.nodes[index].inputs[0]]
         while node.layer is not None and node.kind != "window" and node.inputs:
             node = self.graph.nodes[node.inputs[0]]
         return node.layer if node.kind == "window" else None

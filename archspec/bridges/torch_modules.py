@@ -361,8 +361,9 @@ def prelu(s: Site) -> Module:
 
 
 # ---- token sequences and attention ---------------------------------------------------
-# A sequence is (N, L, D) (nlc), Swin's and MaxViT's windows (N, M, L, D) (nmlc): the
-# per-token layers (Linear, LayerNorm, attention) act on the last axis of either.
+# A sequence is (N, L, D) (nlc), Swin's and MaxViT's windows (N, rows, columns, L, D)
+# (nmlc: M = rows x columns sequences): the per-token layers (Linear, LayerNorm,
+# attention) act on the last axis of either.
 
 def to_tokens(s: Site) -> Inline:
     if s.in_forms[0] == NHWC:
@@ -403,7 +404,7 @@ def concat_tokens(s: Site) -> Inline:
 
 def tokenmean(s: Site) -> Inline:
     if s.in_forms[0] == NMLC:  # every token of every window
-        return Inline(lambda v: f"{v[0]}.flatten(1, 2).mean(1)")
+        return Inline(lambda v: f"{v[0]}.flatten(1, 3).mean(1)")
     return Inline(lambda v: f"{v[0]}.mean(1)")
 
 
@@ -443,6 +444,8 @@ def attention(s: Site) -> Module:
                   flash=layer.flash, window=layer.rel_pos)
     if layer.form == "swin_v2":
         kwargs["continuous_bias"] = layer.cpb
+    if s.origin is not None and s.origin.shift:  # attending within shifted windows
+        kwargs["shift"] = s.origin.shift
     return Module("Attention", [dim, layer.heads], kwargs, helpers=("Attention",))
 
 
@@ -459,7 +462,7 @@ def _rule(reads: Callable[[list[str]], list[str]], gives: Callable[[list[str]], 
 
 
 # How the PyTorch export holds the token kinds' tensors (over layouts.FORM_RULES, which
-# the ONNX export keeps): windows as (N, M, L, D), images channels last where Swin
+# the ONNX export keeps): windows as (N, rows, columns, L, D), images channels last where Swin
 # keeps them so (its windows, patch merging), sequences as (N, L, D).
 TORCH_FORM_RULES: dict[str, Rule] = {
     "to_tokens": _rule(lambda f: [_image(f[0])], lambda f: NLC),
@@ -698,7 +701,8 @@ class SinusoidalPositions(nn.Module):
 ''',
     "Windows": '''
 class Windows(nn.Module):
-    """A channels-last image (N, H, W, C) as windows of size x size tokens, (N, M, size², C):
+    """A channels-last image (N, H, W, C) as windows of size x size tokens,
+    (N, rows, columns, size², C):
     padded at the bottom and right to multiples of `size` (pad=False: the sides must be
     multiples), rolled by -shift first (not along a side that is one window, as torchvision
     does), then partitioned.  grid: MaxViT's grid partition, each window's tokens strided
@@ -722,11 +726,11 @@ class Windows(nn.Module):
             x = x.view(n, s, ph // s, s, pw // s, c).permute(0, 2, 4, 1, 3, 5)
         else:
             x = x.view(n, ph // s, s, pw // s, s, c).permute(0, 1, 3, 2, 4, 5)
-        return x.reshape(n, (ph // s) * (pw // s), s * s, c)
+        return x.reshape(n, ph // s, pw // s, s * s, c)
 ''',
     "Unwindow": '''
 class Unwindow(nn.Module):
-    """Windows (N, M, size², C) back to the channels-last image of ref's height and width:
+    """Windows (N, rows, columns, size², C) back to the channels-last image of ref's height and width:
     the partition undone, the shift rolled back, the padding cropped."""
 
     def __init__(self, shift: int = 0, grid: bool = False) -> None:
@@ -734,17 +738,16 @@ class Unwindow(nn.Module):
         self.shift, self.grid = shift, grid
 
     def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
-        n, _, tokens, c = x.shape
+        n, rows, columns, tokens, c = x.shape
         s = math.isqrt(tokens)
-        h, w = ref.shape[1], ref.shape[2]
-        ph, pw = -(-h // s) * s, -(-w // s) * s
-        x = x.view(n, ph // s, pw // s, s, s, c)
+        ph, pw = rows * s, columns * s
+        x = x.view(n, rows, columns, s, s, c)
         x = x.permute(0, 3, 1, 4, 2, 5) if self.grid else x.permute(0, 1, 3, 2, 4, 5)
         x = x.reshape(n, ph, pw, c)
         shift = (self.shift if ph > s else 0, self.shift if pw > s else 0)
         if any(shift):
             x = torch.roll(x, shift, dims=(1, 2))
-        return x[:, :h, :w]
+        return x[:, :ref.shape[1], :ref.shape[2]]
 ''',
     "PatchMerge": '''
 class PatchMerge(nn.Module):
@@ -765,18 +768,20 @@ class Attention(nn.Module):
     heads // kv_heads query heads; `proj` maps the heads back to dim.  window: a
     relative position bias for window x window tokens, a learnt (2w-1)² x heads
     table read through an index buffer (Swin, MaxViT), or with continuous_bias
-    Swin V2's MLP of that width and cosine attention.  flash: PyTorch's fused
-    kernel, the scores never held; otherwise they are materialised and softmaxed.
+    Swin V2's MLP of that width and cosine attention; shift: the windows were
+    rolled (Swin's shifted windows), so the scores between tokens the roll brought
+    together from different regions are masked.  flash: PyTorch's fused kernel,
+    the scores never held; otherwise they are materialised and softmaxed.
     """
 
     def __init__(self, dim: int, heads: int, head_dim: int | None = None, kv_heads: int | None = None,
                  kv_dim: int | None = None, fused: bool = True, qkv_bias: bool = True, out_bias: bool = True,
                  causal: bool = False, flash: bool = False, window: int | None = None,
-                 continuous_bias: int | None = None) -> None:
+                 continuous_bias: int | None = None, shift: int = 0) -> None:
         super().__init__()
         self.heads, self.kv_heads = heads, kv_heads or heads
         self.head_dim = head_dim or dim // heads
-        self.causal, self.flash, self.window = causal, flash, window
+        self.causal, self.flash, self.window, self.shift = causal, flash, window, shift
         self.inner, self.kv_inner = self.heads * self.head_dim, self.kv_heads * self.head_dim
         if fused:
             self.qkv = nn.Linear(dim, self.inner + 2 * self.kv_inner, bias=qkv_bias)
@@ -811,6 +816,22 @@ class Attention(nn.Module):
             table = self.relative_position_bias_table
         return table[self.relative_position_index].view(tokens, tokens, self.heads).permute(2, 0, 1)
 
+    def shift_mask(self, rows: int, columns: int) -> torch.Tensor:
+        """-100 between tokens of a window from different regions of the rolled map
+        (torchvision's mask; no roll along a side that is one window): (rows, columns, 1, w², w²)."""
+        w = self.window
+
+        def regions(side: int) -> torch.Tensor:
+            label = torch.zeros(side, dtype=torch.long)
+            if side > w:
+                label[side - w:side - self.shift] = 1
+                label[side - self.shift:] = 2
+            return label
+
+        region = regions(rows * w)[:, None] * 3 + regions(columns * w)[None, :]
+        region = region.view(rows, w, columns, w).transpose(1, 2).reshape(rows, columns, 1, w * w)
+        return (region[..., :, None] != region[..., None, :]).float() * -100.0
+
     def split(self, t: torch.Tensor, heads: int) -> torch.Tensor:
         """(..., L, heads·head_dim) -> (..., heads, L, head_dim)."""
         return t.unflatten(-1, (heads, self.head_dim)).transpose(-3, -2)
@@ -830,6 +851,9 @@ class Attention(nn.Module):
             k = k.repeat_interleave(self.heads // self.kv_heads, dim=-3)
             v = v.repeat_interleave(self.heads // self.kv_heads, dim=-3)
         bias = self.position_bias() if self.window is not None else None
+        if self.shift:  # x: (N, rows, columns, w², dim)
+            mask = self.shift_mask(x.shape[1], x.shape[2]).to(x.device)
+            bias = mask if bias is None else bias + mask
         if self.flash and not self.cosine:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, is_causal=self.causal)
         else:
@@ -934,7 +958,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Windows": {"shift": 0, "grid": False, "pad": True},
     "Unwindow": {"shift": 0, "grid": False},
     "Attention": {"head_dim": None, "kv_heads": None, "kv_dim": None, "fused": True, "qkv_bias": True,
-                  "out_bias": True, "causal": False, "flash": False, "window": None, "continuous_bias": None},
+                  "out_bias": True, "causal": False, "flash": False, "window": None, "continuous_bias": None,
+                  "shift": 0},
 }
 
 __all__ = ["DEFAULTS", "HELPERS", "NO_TORCH", "TORCH_FORM_RULES", "TORCH_MODULES", "Inline", "Module", "module_for"]
