@@ -42,6 +42,15 @@ add(y, x)
     assert "nn.LayerNorm(8, eps=1e-06)" in code and "nn.Linear(8, 32)" in code
 
 
+def test_a_lone_call_joins_the_runs_of_other_calls() -> None:
+    # torchvision's VGG-11: stages of 1, 1, 2, 2, 2 convolutions; the last stage's two are
+    # alike (512 -> 512 twice), the third's and fourth's are not (128 -> 256 -> 256)
+    code = export_pytorch(load(ROOT / "specs" / "modern" / "vgg11.arch"))
+    assert "vgg_stage5=VggStage(512, 512, n=2)," in code
+    assert "self.vgg_convs = nn.Sequential(*(VggConv(in_channels, width) for _ in range(n)))" in code
+    assert "range(1)" not in code
+
+
 def test_blocks_whose_layers_differ_get_a_class_each() -> None:
     code = export_pytorch(loads("""
 model two
@@ -109,8 +118,11 @@ def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
     # patch merging: 4C after the 2 x 2 rearrangement, a linear to 2C without bias
     assert "self.patchmerge = PatchMerge()" in code
     assert "self.linear = nn.Linear(4 * in_channels, 2 * in_channels, bias=False)" in code
-    # stage widths 96, 192, 384, 768 with 3, 6, 12, 24 heads of 32
+    # stage widths 96, 192, 384, 768 with 3, 6, 12, 24 heads of 32; depths (2, 2, 6, 2) are
+    # 1, 1, 3, 1 pairs: one class, the lone pair a run of one
     assert "self.features_1 = Stage(96, 3)" in code and "self.features_7 = Stage(768, 24)" in code
+    assert "self.features_5 = Stage(384, 12, n=3)" in code and "StageVariant2" not in code
+    assert "self.pairs = nn.Sequential(*(Pair(in_channels, heads) for _ in range(n)))" in code
     # channels last from the patch embedding's layer norm to the head's pooling: two permutes in all
     assert code.count(".permute(0, 2, 3, 1)") == 1 and "return self.head(x.permute(0, 3, 1, 2))" in code
     compile(code, "swin_t.py", "exec")

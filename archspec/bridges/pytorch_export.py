@@ -119,6 +119,7 @@ class Item:
     spec: Module | Inline | None = None
     call: BlockInstance | None = None
     repeat: int = 0  # a run of this many identical calls, one after the other (0: a single item)
+    lone: str = ""  # a single call read as a run of one: its own name
 
 
 @dataclass(slots=True)
@@ -241,6 +242,14 @@ class TorchWriter:
         per = [self.items(b.name + ".", b.first, b.end, self.children[id(b)], b.input) for b in instances]
         per = self.collapse_repeats(per)
         groups = self.compatible(per)
+        for members in groups:  # where no instance of a class repeats the call, it is a plain call again
+            for rel in {it.rel for m in members for it in per[m] if it.repeat}:
+                same = [(per[m], k) for m in members for k, it in enumerate(per[m]) if it.rel == rel]
+                if all(items[k].repeat == 1 for items, k in same):
+                    own = all(items[k].lone for items, k in same)
+                    for items, k in same:
+                        it = items[k]
+                        items[k] = Item(it.lone if own else it.rel, it.output, it.inputs, call=it.call)
         for n, members in enumerate(groups):
             name = self.unique_class(class_name(block) + ("" if n == 0 else f"Variant{n + 1}"))
             signature = ", ".join(p for p, _ in instances[0].args)
@@ -274,6 +283,9 @@ class TorchWriter:
 
         per_runs = [runs(items) for items in per]
         starts = {rel for found in per_runs for rel, n in found.items() if n >= 2}
+        # a lone call where other instances repeat it (`pair` where another stage has pair1..pair3,
+        # `unit x (depth // 2)` at depth 2) is a run of one under the run's name
+        lone = {rel[:-1]: rel for rel in starts if re.fullmatch(r".*\D1", rel)}
         collapsed = []
         for items, found in zip(per, per_runs):
             out: list[Item] = []
@@ -284,6 +296,8 @@ class TorchWriter:
                 if it.rel in starts:
                     last = items[k + n - 1]
                     out.append(Item(it.rel, last.output, it.inputs, call=it.call, repeat=n))
+                elif it.rel in lone and it.rel in found and lone[it.rel] not in found:
+                    out.append(Item(lone[it.rel], it.output, it.inputs, call=it.call, repeat=1, lone=it.rel))
                 else:
                     out.append(it)
                 k += n
