@@ -51,6 +51,7 @@ def count(model):
 def check_models(manifest):
     results = []
     for entry in manifest:
+        print(f"building {entry['spec']}", file=sys.stderr, flush=True)
         result = {"spec": entry["spec"]}
         try:
             spec = importlib.util.spec_from_file_location("generated", entry["file"])
