@@ -42,6 +42,22 @@ add(y, x)
     assert "nn.LayerNorm(8, eps=1e-06)" in code and "nn.Linear(8, 32)" in code
 
 
+def test_runs_whose_rate_grows_are_one_sequential() -> None:
+    # EfficientNet-B0's stochastic depth: block k of 16 drops with 0.2·k/16; the sixth stage's
+    # last three blocks are k = 12, 13, 14 (1 + 2 + 2 + 3 + 3 blocks before it, its first
+    # block being 11): 0.15, 0.1625, 0.175 (as floats)
+    code = export_pytorch(load(ROOT / "specs" / "modern" / "efficientnet_b0.arch"))
+    assert "(0.15000000000000002, 0.1625, 0.17500000000000002))" in code
+    assert " for p in ps))" in code and "with_mbconv" not in code
+
+
+def test_calls_of_other_widths_stay_calls_of_their_own() -> None:
+    # GoogLeNet's inception modules 4b-4d differ in widths, not in a rate: three calls
+    code = export_pytorch(load(ROOT / "specs" / "modern" / "googlenet.arch"))
+    assert "self.inception4b = Inception(512, 160, 112, 224, 24, 64)" in code
+    assert "zip(" not in code
+
+
 def test_a_lone_call_joins_the_runs_of_other_calls() -> None:
     # torchvision's VGG-11: stages of 1, 1, 2, 2, 2 convolutions; the last stage's two are
     # alike (512 -> 512 twice), the third's and fourth's are not (128 -> 256 -> 256)
@@ -104,11 +120,12 @@ def test_vit_b_16_reads_as_torchvision_builds_it() -> None:
 
 def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
     code = export_pytorch(load(ROOT / "specs" / "transformers" / "swin_t.arch"))
-    assert {"Windows", "Unwindow", "PatchMerge", "Attention", "SwinBlock", "Pair", "PatchMerging"} <= set(
+    assert {"Windows", "Unwindow", "PatchMerge", "Attention", "SwinBlock", "Stage", "PatchMerging"} <= set(
         classes(code))
-    # a pair of blocks: windows unshifted, then shifted by half the 7-token window (7 // 2 = 3)
-    assert "self.swin_block1 = SwinBlock(in_channels, 0, heads)" in code
-    assert "self.swin_block2 = SwinBlock(in_channels, 3, heads)" in code
+    # a stage's blocks alternate windows unshifted and shifted by half the 7-token window
+    # (7 // 2 = 3); stochastic depth grows block by block: a run whose shift and rate change
+    assert ("self.swin_blocks = nn.Sequential(*(SwinBlock(in_channels, shift, heads, sd) "
+            "for shift, sd in zip(shifts, sds)))") in code
     assert "window=Windows(7, shift=shift)," in code
     # a 7 x 7 relative position bias table per layer, (2·7 − 1)² rows; the shifted
     # windows' scores masked between the regions the roll brought together
@@ -118,13 +135,15 @@ def test_swin_t_keeps_its_maps_channels_last_and_its_windows_explicit() -> None:
     # patch merging: 4C after the 2 x 2 rearrangement, a linear to 2C without bias
     assert "self.patchmerge = PatchMerge()" in code
     assert "self.linear = nn.Linear(4 * in_channels, 2 * in_channels, bias=False)" in code
-    # stage widths 96, 192, 384, 768 with 3, 6, 12, 24 heads of 32; depths (2, 2, 6, 2) are
-    # 1, 1, 3, 1 pairs: one class, the lone pair a run of one
-    assert "self.features_1 = Stage(96, 3)" in code and "self.features_7 = Stage(768, 24)" in code
-    assert "self.features_5 = Stage(384, 12, n=3)" in code and "StageVariant2" not in code
-    assert "self.pairs = nn.Sequential(*(Pair(in_channels, heads) for _ in range(n)))" in code
+    # stage widths 96, 192, 384, 768 with 3, 6, 12, 24 heads of 32 and depths 2, 2, 6, 2: one
+    # class; the drop rate of block k of 12 is 0.2·k/11 (k = 0, 1 in the first stage)
+    assert "self.features_1 = Stage(96, 3, (0.0, 0.018181818181818184))" in code
+    assert "self.features_5 = Stage(384, 12, (0.07272727272727274, " in code and "StageVariant2" not in code
+    assert "shifts=(0, 3, 0, 3, 0, 3))" in code  # six blocks in the third stage; (0, 3) the default
     # channels last from the patch embedding's layer norm to the head's pooling: two permutes in all
-    assert code.count(".permute(0, 2, 3, 1)") == 1 and "return self.head(x.permute(0, 3, 1, 2))" in code
+    network = code.split("class SwinBlock", 1)[1]
+    assert network.count(".permute(0, 2, 3, 1)") == 1 and network.count(".permute(0, 3, 1, 2)") == 1
+    assert "return self.head(x.permute(0, 3, 1, 2))" in network
     compile(code, "swin_t.py", "exec")
 
 
@@ -139,7 +158,8 @@ def test_gpt2_ties_its_head_to_the_token_table() -> None:
     code = export_pytorch(load(ROOT / "specs" / "transformers" / "gpt2.arch"))
     assert "self.wte = TokenEmbedding(50257, 768)" in code
     assert "self.wpe = PositionEmbedding(1024, 768)" in code  # the context's 1024 rows, any shorter sequence
-    assert "self.attn = Attention(768, 12, causal=True, flash=True)" in code
+    # transformers' attn_pdrop = 0.1 on the probabilities (in training)
+    assert "self.attn = Attention(768, 12, causal=True, flash=True, dropout=0.1)" in code
     assert "nn.Sequential(*(Gpt2Block() for _ in range(12)))" in code
     assert "self.lm_head = nn.Linear(768, 50257, bias=False)" in code
     # shares=wte: one Parameter, which model.parameters() yields once
@@ -161,9 +181,14 @@ def test_grouped_query_attention_with_separate_projections() -> None:
 
 def test_maxvit_grid_partition_is_undone_as_a_grid() -> None:
     code = export_pytorch(load(ROOT / "specs" / "transformers" / "maxvit_t.arch"))
-    assert "self.tokens = Windows(7, grid=grid, pad=False)" in code
-    assert "self.unwindow = Unwindow(grid=grid)" in code
-    assert "PartitionAttention(False, out, heads)" in code and "PartitionAttention(True, out, heads)" in code
+    # MaxViT's maps are channels first (its MBConv's convolutions): windows cut from and
+    # restored to that form, so no permute between the layers
+    assert "self.tokens = Windows(7, grid=grid, pad=False, channels_last=False)" in code
+    assert "self.unwindow = Unwindow(grid=grid, channels_last=False)" in code
+    assert "PartitionAttention(False, out, heads, p)" in code and "PartitionAttention(True, out, heads, p)" in code
+    assert ".permute(" not in code.split("class Mbconv", 1)[1]
+    # the later layers of a block: a run whose drop rate grows 0.02 per layer (0.2 / (11 - 1))
+    assert "self.blocks_2 = MaxvitBlockVariant2(128, 256, 8, 0.08, (0.1, 0.12, 0.14, 0.16))" in code
     assert "shift=" not in code.split("class Attention", 1)[1].split("class Mbconv", 1)[1]  # MaxViT rolls nothing
 
 

@@ -120,6 +120,7 @@ class Item:
     call: BlockInstance | None = None
     repeat: int = 0  # a run of this many identical calls, one after the other (0: a single item)
     lone: str = ""  # a single call read as a run of one: its own name
+    calls: list[BlockInstance] = field(default_factory=list)  # a run's calls, in order
 
 
 @dataclass(slots=True)
@@ -261,17 +262,17 @@ class TorchWriter:
                 self.klass_of[id(instances[m])] = klass
 
     def collapse_repeats(self, per: list[list[Item]]) -> list[list[Item]]:
-        """Runs of identical calls, each reading the one before (`unit x n`), as
-        one item built n times -- where some instance has such a run of two or
-        more starting at the same name, every instance's run there is one."""
+        """Runs of calls of one class on one width, each reading the one before
+        (`unit x n`, `unit(i % 2, rate * i) x n with i`), as one item built n
+        times -- where some instance has such a run of two or more starting at
+        the same name, every instance's run there is one."""
         def runs(items: list[Item]) -> dict[str, int]:
             found: dict[str, int] = {}
             k = 0
             while k < len(items):
-                j = k
-                while (j + 1 < len(items) and self.same_call(items[k], items[j + 1])
-                       and items[j + 1].inputs == [items[j].output]):
-                    j += 1
+                j = self.run_end(items, k, strict=False)
+                if not self.varies_as_a_rate(items[k:j + 1]):
+                    j = self.run_end(items, k, strict=True)
                 call = items[k].call
                 # a run is built as an nn.Sequential: each call must hand on its tensor in the
                 # form the next reads it in (a ConvNeXt block takes nchw and gives channels-last)
@@ -295,9 +296,11 @@ class TorchWriter:
                 n = found.get(it.rel, 1) if it.rel in starts else 1
                 if it.rel in starts:
                     last = items[k + n - 1]
-                    out.append(Item(it.rel, last.output, it.inputs, call=it.call, repeat=n))
+                    calls = [c.call for c in items[k:k + n] if c.call is not None]
+                    out.append(Item(it.rel, last.output, it.inputs, call=it.call, repeat=n, calls=calls))
                 elif it.rel in lone and it.rel in found and lone[it.rel] not in found:
-                    out.append(Item(lone[it.rel], it.output, it.inputs, call=it.call, repeat=1, lone=it.rel))
+                    out.append(Item(lone[it.rel], it.output, it.inputs, call=it.call, repeat=1, lone=it.rel,
+                                    calls=[it.call] if it.call is not None else []))
                 else:
                     out.append(it)
                 k += n
@@ -307,11 +310,40 @@ class TorchWriter:
             collapsed.append(out)
         return collapsed
 
-    def same_call(self, a: Item, b: Item) -> bool:
+    def run_end(self, items: list[Item], k: int, strict: bool) -> int:
+        """The last of the calls from items[k] on that one run can build, each
+        reading the one before."""
+        j = k
+        while (j + 1 < len(items) and self.same_call(items[k], items[j + 1], strict)
+               and items[j + 1].inputs == [items[j].output]
+               and items[j + 1].rel.rpartition(".")[0] == items[k].rel.rpartition(".")[0]):
+            j += 1
+        return j
+
+    def same_call(self, a: Item, b: Item, strict: bool = True) -> bool:
+        """Calls of one class with the same values (strict), or on one input
+        width (their other values may change along a run)."""
         if a.call is None or b.call is None:
             return False
         ka, kb = self.klass_of[id(a.call)], self.klass_of[id(b.call)]
-        return ka is kb and repr(ka.values[id(a.call)]) == repr(kb.values[id(b.call)])
+        va, vb = ka.values[id(a.call)], kb.values[id(b.call)]
+        if strict:
+            return ka is kb and repr(va) == repr(vb)
+        return ka is kb and repr(va.get("in_channels")) == repr(vb.get("in_channels"))
+
+    def varies_as_a_rate(self, run: list[Item]) -> bool:
+        """Whether a run's changing values are those of `unit(...) x n with i`
+        growing a rate (a drop probability, with a shift or a stride beside it):
+        some value changing is a float, none a flag -- calls that differ in their
+        widths or in their parts (GoogLeNet's inception modules, a projected unit)
+        stay calls of their own."""
+        if len(run) < 2 or run[0].call is None:
+            return False
+        klass = self.klass_of[id(run[0].call)]
+        values = [klass.values[id(it.call)] for it in run]
+        varying = [p for p in klass.params if len({repr(v[p]) for v in values}) > 1]
+        kinds = {type(v[p]) for p in varying for v in values}
+        return float in kinds and bool not in kinds
 
     def unique_class(self, name: str) -> str:
         candidate, n = name, 1
@@ -602,11 +634,21 @@ class TorchWriter:
         present = [m for m, it in enumerate(row) if it is not None]
         if sample.call is not None:
             klass = self.klass_of[id(sample.call)]
+            # along a run, the values that change from call to call (a stride, a drop rate)
+            runs = {m: [klass.values[id(c)] for c in (row[m].calls or [row[m].call])] for m in present}
+            varying = [p for p in klass.params if sample.repeat
+                       and any(len({repr(v[p]) for v in runs[m]}) > 1 for m in present)]
+            loops: list[tuple[str, str]] = []
             parts = []
             positional = True
             for p in klass.params:
-                vector = tuple(klass.values[id(row[m].call)][p] for m in present)
-                text = params.express(vector, p, present, channels=p == "in_channels")
+                if p in varying:
+                    vector = tuple(tuple(v[p] for v in runs[m]) for m in present)
+                    loops.append((identifier(p), params.express(vector, plural(p), present)))
+                    text = identifier(p)
+                else:
+                    vector = tuple(klass.values[id(row[m].call)][p] for m in present)
+                    text = params.express(vector, p, present, channels=p == "in_channels")
                 if p in klass.defaults and text == py(klass.defaults[p]):
                     positional = False
                     continue
@@ -614,6 +656,11 @@ class TorchWriter:
                     positional = False
                 parts.append(text if positional else f"{p}={text}")
             call = f"{klass.name}({', '.join(parts)})"
+            if loops and len(loops) == 1:
+                return f"nn.Sequential(*({call} for {loops[0][0]} in {loops[0][1]}))"
+            if loops:
+                names, sources = ", ".join(n for n, _ in loops), ", ".join(t for _, t in loops)
+                return f"nn.Sequential(*({call} for {names} in zip({sources})))"
             if sample.repeat:
                 count = params.express(tuple(row[m].repeat for m in present), "n", present)
                 return f"nn.Sequential(*({call} for _ in range({count})))"
@@ -708,9 +755,14 @@ def type_name(vector: tuple[Any, ...]) -> str:
     if len(kinds) == 1:
         kind = kinds.pop()
         if kind is tuple:
-            return "tuple[int, ...]"
+            return f"tuple[{type_name(tuple(x for v in vector if v is not None for x in v))}, ...]"
         return names.get(kind, "object")
     return "object"
+
+
+def plural(name: str) -> str:
+    """The name of a tuple of a parameter's values along a run."""
+    return f"{name}_values" if name.endswith("s") else f"{name}s"
 
 
 def typed(names: list[str]) -> list[str]:

@@ -415,14 +415,15 @@ def pick(s: Site) -> Inline:
 
 def windows(s: Site) -> Module:
     layer: Any = s.layer
-    return Module("Windows", [layer.size], {"shift": layer.shift, "grid": layer.grid, "pad": layer.pad},
-                  helpers=("Windows",))
+    return Module("Windows", [layer.size], {"shift": layer.shift, "grid": layer.grid, "pad": layer.pad,
+                                            "channels_last": s.in_forms[0] == NHWC}, helpers=("Windows",))
 
 
 def unwindow(s: Site) -> Module:
     layer: Any = s.layer
     grid = bool(s.origin is not None and s.origin.grid)
-    return Module("Unwindow", [], {"shift": layer.shift, "grid": grid}, helpers=("Unwindow",))
+    return Module("Unwindow", [], {"shift": layer.shift, "grid": grid, "channels_last": s.in_forms[1] == NHWC},
+                  helpers=("Unwindow",))
 
 
 def patchmerge(s: Site) -> Module:
@@ -441,7 +442,7 @@ def attention(s: Site) -> Module:
     if len(s.in_shapes) == 2 and s.in_shapes[1][0] != dim:
         kwargs["kv_dim"] = s.in_shapes[1][0]
     kwargs.update(fused=layer.fused, qkv_bias=layer.qkv_bias, out_bias=layer.out_bias, causal=layer.causal,
-                  flash=layer.flash, window=layer.rel_pos)
+                  flash=layer.flash, window=layer.rel_pos, dropout=layer.dropout)
     if layer.form == "swin_v2":
         kwargs["continuous_bias"] = layer.cpb
     if s.origin is not None and s.origin.shift:  # attending within shifted windows
@@ -462,8 +463,9 @@ def _rule(reads: Callable[[list[str]], list[str]], gives: Callable[[list[str]], 
 
 
 # How the PyTorch export holds the token kinds' tensors (over layouts.FORM_RULES, which
-# the ONNX export keeps): windows as (N, rows, columns, L, D), images channels last where Swin
-# keeps them so (its windows, patch merging), sequences as (N, L, D).
+# the ONNX export keeps): windows as (N, rows, columns, L, D), cut from an image in the form
+# it has and restored to the form of the image they came from (Swin's maps are channels
+# last, MaxViT's channels first), sequences as (N, L, D).
 TORCH_FORM_RULES: dict[str, Rule] = {
     "to_tokens": _rule(lambda f: [_image(f[0])], lambda f: NLC),
     "to_grid": _rule(lambda f: [NLC, *(_image(x) for x in f[1:])], lambda f: NCHW),
@@ -474,8 +476,8 @@ TORCH_FORM_RULES: dict[str, Rule] = {
     "attention": _rule(lambda f: [_tokens(x) for x in f], lambda f: _tokens(f[0])),
     "tokenmean": _rule(lambda f: [_tokens(f[0])], lambda f: NC),
     "pick": _rule(lambda f: [NLC], lambda f: NC),
-    "window": _rule(lambda f: [NHWC], lambda f: NMLC),
-    "unwindow": _rule(lambda f: [NMLC, NHWC], lambda f: NHWC),
+    "window": _rule(lambda f: [_image(f[0])], lambda f: NMLC),
+    "unwindow": _rule(lambda f: [NMLC, _image(f[1])], lambda f: _image(f[1])),
     "patchmerge": _rule(lambda f: [NHWC], lambda f: NHWC),
 }
 assert set(TORCH_FORM_RULES) <= set(FORM_RULES)
@@ -701,18 +703,22 @@ class SinusoidalPositions(nn.Module):
 ''',
     "Windows": '''
 class Windows(nn.Module):
-    """A channels-last image (N, H, W, C) as windows of size x size tokens,
-    (N, rows, columns, size², C):
+    """An image (N, H, W, C) -- or (N, C, H, W) if not channels_last -- as windows
+    of size x size tokens, (N, rows, columns, size², C):
     padded at the bottom and right to multiples of `size` (pad=False: the sides must be
     multiples), rolled by -shift first (not along a side that is one window, as torchvision
     does), then partitioned.  grid: MaxViT's grid partition, each window's tokens strided
     across the image."""
 
-    def __init__(self, size: int, shift: int = 0, grid: bool = False, pad: bool = True) -> None:
+    def __init__(self, size: int, shift: int = 0, grid: bool = False, pad: bool = True,
+                 channels_last: bool = True) -> None:
         super().__init__()
         self.size, self.shift, self.grid, self.pad = size, shift, grid, pad
+        self.channels_last = channels_last
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.channels_last:
+            x = x.permute(0, 2, 3, 1)
         n, h, w, c = x.shape
         s = self.size
         if (self.grid or not self.pad) and (h % s or w % s):
@@ -730,12 +736,13 @@ class Windows(nn.Module):
 ''',
     "Unwindow": '''
 class Unwindow(nn.Module):
-    """Windows (N, rows, columns, size², C) back to the channels-last image of ref's height and width:
-    the partition undone, the shift rolled back, the padding cropped."""
+    """Windows (N, rows, columns, size², C) back to the image of ref's height and width,
+    in ref's form (channels last or first): the partition undone, the shift rolled back,
+    the padding cropped."""
 
-    def __init__(self, shift: int = 0, grid: bool = False) -> None:
+    def __init__(self, shift: int = 0, grid: bool = False, channels_last: bool = True) -> None:
         super().__init__()
-        self.shift, self.grid = shift, grid
+        self.shift, self.grid, self.channels_last = shift, grid, channels_last
 
     def forward(self, x: torch.Tensor, ref: torch.Tensor) -> torch.Tensor:
         n, rows, columns, tokens, c = x.shape
@@ -747,7 +754,9 @@ class Unwindow(nn.Module):
         shift = (self.shift if ph > s else 0, self.shift if pw > s else 0)
         if any(shift):
             x = torch.roll(x, shift, dims=(1, 2))
-        return x[:, :ref.shape[1], :ref.shape[2]]
+        if self.channels_last:
+            return x[:, :ref.shape[1], :ref.shape[2]]
+        return x[:, :ref.shape[2], :ref.shape[3]].permute(0, 3, 1, 2)
 ''',
     "PatchMerge": '''
 class PatchMerge(nn.Module):
@@ -772,16 +781,18 @@ class Attention(nn.Module):
     rolled (Swin's shifted windows), so the scores between tokens the roll brought
     together from different regions are masked.  flash: PyTorch's fused kernel,
     the scores never held; otherwise they are materialised and softmaxed.
+    dropout: on the probabilities, in training.
     """
 
     def __init__(self, dim: int, heads: int, head_dim: int | None = None, kv_heads: int | None = None,
                  kv_dim: int | None = None, fused: bool = True, qkv_bias: bool = True, out_bias: bool = True,
                  causal: bool = False, flash: bool = False, window: int | None = None,
-                 continuous_bias: int | None = None, shift: int = 0) -> None:
+                 continuous_bias: int | None = None, shift: int = 0, dropout: float = 0.0) -> None:
         super().__init__()
         self.heads, self.kv_heads = heads, kv_heads or heads
         self.head_dim = head_dim or dim // heads
         self.causal, self.flash, self.window, self.shift = causal, flash, window, shift
+        self.dropout = dropout
         self.inner, self.kv_inner = self.heads * self.head_dim, self.kv_heads * self.head_dim
         if fused:
             self.qkv = nn.Linear(dim, self.inner + 2 * self.kv_inner, bias=qkv_bias)
@@ -855,7 +866,8 @@ class Attention(nn.Module):
             mask = self.shift_mask(x.shape[1], x.shape[2]).to(x.device)
             bias = mask if bias is None else bias + mask
         if self.flash and not self.cosine:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, is_causal=self.causal)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias, is_causal=self.causal,
+                                                 dropout_p=self.dropout if self.training else 0.0)
         else:
             if self.cosine:
                 scale = torch.clamp(self.logit_scale, max=math.log(100.0)).exp()
@@ -867,7 +879,7 @@ class Attention(nn.Module):
             if self.causal:
                 later = torch.ones(scores.shape[-2:], dtype=torch.bool, device=x.device).triu(1)
                 scores = scores.masked_fill(later, float("-inf"))
-            out = scores.softmax(dim=-1) @ v
+            out = F.dropout(scores.softmax(dim=-1), self.dropout, self.training) @ v
         return self.proj(out.transpose(-3, -2).flatten(-2))
 ''',
     "stand-ins": '''
@@ -955,11 +967,11 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "LayerScale": {"channels_last": False},
     "ClassToken": {"count": 1},
     "PositionEmbedding": {"exact": False},
-    "Windows": {"shift": 0, "grid": False, "pad": True},
-    "Unwindow": {"shift": 0, "grid": False},
+    "Windows": {"shift": 0, "grid": False, "pad": True, "channels_last": True},
+    "Unwindow": {"shift": 0, "grid": False, "channels_last": True},
     "Attention": {"head_dim": None, "kv_heads": None, "kv_dim": None, "fused": True, "qkv_bias": True,
                   "out_bias": True, "causal": False, "flash": False, "window": None, "continuous_bias": None,
-                  "shift": 0},
+                  "shift": 0, "dropout": 0.0},
 }
 
 __all__ = ["DEFAULTS", "HELPERS", "NO_TORCH", "TORCH_FORM_RULES", "TORCH_MODULES", "Inline", "Module", "module_for"]
