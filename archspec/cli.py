@@ -1,55 +1,26 @@
-"""The `archspec` command line: the app and its error boundary.
+"""The `archspec` command line: its entry point and error boundary.
 
-Each sub-command lives in archspec/commands/<name>.py; register it below.
+The typer app and its commands are in archspec/app.py, imported only when a
+command needs them: a plain `archspec analyze` runs without typer
+(commands/direct.py), which makes the commonest command start several
+times faster.
 """
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
-
-import typer
-
-from .commands.analyze import analyze
-from .commands.conventions import conventions
-from .commands.diff import diff
-from .commands.draw import draw
-from .commands.explain import explain
-from .commands.export import export
-from .commands.import_ import import_
-from .commands.kinds import kinds
-from .commands.options import Group, register
-from .commands.report import report
-from .commands.sweep import sweep
-from .commands.table import table
-from .commands.zoo import zoo
-
-app = typer.Typer(cls=Group, add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="How much memory and compute does this network need?")
-
-
-@app.callback()
-def options(
-    allow_imports: Annotated[Optional[list[Path]], typer.Option(  # noqa: UP045  (typer reads the annotation)
-        "--allow-imports", metavar="DIR",
-        help="let imports also read this folder's tree (they stay in the spec's own folder tree otherwise)")] = None,
-) -> None:
-    """How much memory and compute does this network need?"""
-    from .graph.load import allow_imports_from
-
-    allow_imports_from(list(allow_imports or []))
-
-
-for command in (analyze, conventions, diff, draw, explain, export, kinds, report, sweep, table, zoo):
-    register(app, command)
-register(app, import_, name="import")
+from typing import Any
 
 
 def main() -> None:
     """Entry point: user errors end in one message and exit code 2, never a traceback."""
     try:
-        app()
+        from .commands.direct import run_plain_analyze
+
+        if not run_plain_analyze(sys.argv[1:]):
+            from .app import app
+
+            app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
@@ -60,6 +31,15 @@ def main() -> None:
         sys.stderr.write(f"internal error: {type(exc).__name__}: {exc}\n"
                          "this is a bug in archspec; please report it with the spec that caused it\n")
         sys.exit(70)
+
+
+def __getattr__(name: str) -> Any:
+    # `from archspec.cli import app` (tests, tools): the typer app, built on first use
+    if name == "app":
+        from .app import app
+
+        return app
+    raise AttributeError(name)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,11 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "archspec"
 
 # lowest first; the top-level utility modules sit under everything, and the
-# package's own face (`archspec.load`, `python -m archspec`) over everything
+# package's own face (`archspec.load`, `python -m archspec`) over everything; the
+# command line's entry point (cli) over the typer app it loads only when needed
 LEVEL = {"errors": 0, "limits": 0, "gc_pause": 0, "conventions": 1, "files": 1, "syntax": 2, "kinds": 3, "graph": 4,
-         "costs": 5, "views": 6, "bridges": 7, "commands": 8, "api": 9, "cli": 9, "__init__": 10, "__main__": 10}
+         "costs": 5, "views": 6, "bridges": 7, "commands": 8, "app": 9, "api": 9, "cli": 10, "__init__": 11,
+         "__main__": 11}
 
 
 def unit(module: str) -> str:

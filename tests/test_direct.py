@@ -1,0 +1,129 @@
+"""A plain `archspec analyze` runs without typer (archspec/commands/direct.py)
+and must behave exactly as typer's command does: the same output, the same
+messages and exit codes.  Each command line below is run both ways and the
+results compared byte for byte; command lines typer must read (help, other
+options, values it refuses) are checked to be left to it."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from archspec.cli import app
+from archspec.commands import direct
+from archspec.commands.analyze import analyze as typer_analyze
+from archspec.commands.options import Format
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SAME = [
+    ["analyze", "specs/resnet50.arch", "--size", "224"],
+    ["analyze", "--format=json", "specs/alexnet.arch", "--batch", "3"],
+    ["analyze", "specs/densenet121.arch", "--format", "csv", "--set", "growth=16", "--set", "b4=8"],
+    ["analyze", "specs/vgg-vd-16.arch", "--format", "markdown", "--dtype", "float16", "--size", "300x200"],
+    ["analyze", "specs/resnet50.arch", "--convention", "fvcore", "--upto", "features_7_2_id_relu"],
+    ["analyze", "specs/googlenet.arch", "--batch=007", "--convention=calflops", "--format=csv"],
+    # user errors: one message, exit code 2, both ways
+    ["analyze", "specs/no-such-spec.arch"],
+    ["analyze", "specs/resnet50.arch", "--size", "22x"],
+    ["analyze", "specs/resnet50.arch", "--size", "0"],
+    ["analyze", "specs/resnet50.arch", "--upto", "no_such_layer"],
+    ["analyze", "specs/resnet50.arch", "--upto", ""],
+    ["analyze", "specs/densenet121.arch", "--set", "growht=16"],
+    ["analyze", "specs/densenet121.arch", "--set", "growth"],
+    ["analyze", "specs/resnet50.arch", "--batch", "0"],
+    ["analyze", "specs"],
+]
+
+LEFT_TO_TYPER = [
+    ["analyze"],
+    ["analyze", "--help"],
+    ["analyze", "specs/resnet50.arch", "--help"],
+    ["analyze", "specs/resnet50.arch", "--batch", "-1"],
+    ["analyze", "specs/resnet50.arch", "--batch", "two"],
+    ["analyze", "specs/resnet50.arch", "--batch", "1.5"],
+    ["analyze", "specs/resnet50.arch", "--dtype", "float8"],
+    ["analyze", "specs/resnet50.arch", "--format", "yaml"],
+    ["analyze", "specs/resnet50.arch", "--convention", "Burden"],
+    ["analyze", "specs/resnet50.arch", "--size", "224", "--size", "300"],
+    ["analyze", "specs/resnet50.arch", "--size"],
+    ["analyze", "specs/resnet50.arch", "specs/alexnet.arch"],
+    ["analyze", "specs/resnet50.arch", "--memory", "peak"],
+    ["analyze", "specs/resnet50.arch", "--training"],
+    ["analyze", "specs/resnet50.arch", "--sizes", "224"],
+    ["analyze", "--", "specs/resnet50.arch"],
+    ["analyze", "-"],
+    ["--allow-imports", "specs", "analyze", "specs/resnet50.arch"],
+    ["sweep", "specs/resnet50.arch"],
+    ["--help"],
+    [],
+]
+
+
+class Stream(io.StringIO):
+    encoding = "utf-8"  # as a terminal's or a pipe's (io.StringIO has none)
+
+
+def run_direct(argv: list[str]) -> tuple[str, str, int]:
+    out, err = Stream(), Stream()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            assert direct.run_plain_analyze(argv)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return out.getvalue(), err.getvalue(), code
+
+
+@pytest.mark.parametrize("argv", SAME, ids=" ".join)
+def test_the_direct_command_prints_what_typer_prints(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    typer_run = CliRunner().invoke(app, argv)
+    assert direct.read_plain_analyze(argv) is not None
+    assert run_direct(argv) == (typer_run.stdout, typer_run.stderr, typer_run.exit_code)
+
+
+def test_the_cases_cover_output_and_errors() -> None:
+    """The comparison above is not vacuous: it sees outputs and user errors."""
+    codes = [CliRunner().invoke(app, argv).exit_code for argv in (SAME[0], SAME[-1])]
+    assert codes == [0, 2]
+
+
+@pytest.mark.parametrize("argv", LEFT_TO_TYPER, ids=" ".join)
+def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
+    assert direct.read_plain_analyze(argv) is None
+    assert direct.run_plain_analyze(argv) is False
+
+
+def test_the_direct_options_are_the_commands_options() -> None:
+    """Every option the direct path reads has the default typer's command gives it."""
+    signature = inspect.signature(typer_analyze).parameters
+    for name, default in direct.DEFAULTS.items():
+        value = signature[name].default
+        assert getattr(value, "value", value) == default, name
+    assert set(direct.FORMATS) == {choice.value for choice in Format}
+
+
+def test_the_example_imports_neither_typer_nor_numpy_nor_rich() -> None:
+    script = ("import runpy, sys\nsys.argv = ['archspec', 'analyze', 'specs/resnet50.arch', '--size', '224']\n"
+              "try:\n    runpy.run_module('archspec', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'numpy', 'rich'}),"
+              " file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "GFLOPs" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_python_dash_m_archspec_runs_the_command_line() -> None:
+    run = subprocess.run([sys.executable, "-m", "archspec", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0 and "analyze" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "archspec", "analyze", "specs/no-such.arch"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert (run.returncode, run.stderr) == (2, "error: no such spec file: specs/no-such.arch\n")
