@@ -90,8 +90,8 @@ def read_plain_analyze(argv: list[str]) -> PlainAnalyze | None:
     if (values["dtype"] not in DTYPE_BYTES or values["convention"] not in CONVENTIONS
             or values["format"] not in FORMATS):
         return None  # typer lists the choices
-    return PlainAnalyze(spec, values["size"], values["batch"], values["upto"],  # type: ignore[arg-type]
-                        sets or None, values["dtype"], values["format"], values["convention"])  # type: ignore[arg-type]
+    return PlainAnalyze(spec, values["size"], values["batch"], values["upto"], sets or None,  # type: ignore[arg-type]
+                        str(values["dtype"]), str(values["format"]), str(values["convention"]))
 
 
 def _echo(text: str, stream: object) -> None:
