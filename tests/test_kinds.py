@@ -15,7 +15,7 @@ from reference import arithmetic
 
 from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds import REGISTRY, Layer
-from archspec.kinds.base import CATEGORIES, DECLARED, IMPLEMENTED, NEW, ONE, Backward, Example, KindError, Storage
+from archspec.kinds.base import CATEGORIES, DECLARED, HOMES, IMPLEMENTED, NEW, ONE, Backward, Example, KindError, Storage
 from archspec.kinds.formula import ZERO, Formula
 from archspec.kinds.shape import SAME
 from archspec.kinds.site import Site
@@ -202,3 +202,38 @@ def test_a_convention_row_that_is_not_a_formula_is_refused() -> None:
     with pytest.raises(KindError, match="its burden FLOPs must be a Formula"):
         _define("test_bad_row", facts)
     assert isinstance(OUT, Formula)
+
+
+def test_the_registry_names_each_kind_with_the_module_that_defines_it() -> None:
+    """The lazy registry's table (kinds/base.py, HOMES) is every kind of every
+    module under archspec/kinds/, each with its own module: a kind added to a
+    module but not to the table (or the other way round) fails here."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import archspec.kinds as package
+
+    defined = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"archspec.kinds.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Layer) and cls.__dict__.get("kind") and cls.__module__ == module.__name__:
+                defined[cls.kind] = info.name
+    assert defined == HOMES
+    REGISTRY.load_all()
+    assert {name: REGISTRY[name].__module__.rsplit(".", 1)[1] for name in HOMES} == HOMES
+
+
+def test_a_kinds_module_is_imported_when_a_kind_of_it_is_first_used() -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom archspec.kinds import REGISTRY\n"
+              "before = 'archspec.kinds.conv' in sys.modules\n"
+              "known = 'conv' in REGISTRY and 'fc' in list(REGISTRY)\n"
+              "cls = REGISTRY['fc']\n"
+              "print(before, known, 'archspec.kinds.conv' in sys.modules, 'archspec.kinds.tokens' in sys.modules,"
+              " cls.__name__)\n")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "True", "True", "False", "FullyConnected"]

@@ -1,23 +1,8 @@
-"""The layer kinds.  Importing this package registers every kind in REGISTRY;
-a kind that lacks a fact stops the import with an error naming it."""
+"""The layer kinds.  REGISTRY names every kind; a kind's module is imported
+when the kind is first looked up (kinds/base.py, KindRegistry), and a kind
+that lacks a fact stops that import with an error naming it.
+`REGISTRY.load_all()` imports every kind."""
 
-from . import (  # noqa: F401  (registration)
-    activation,
-    attention,
-    channels,
-    conv,
-    detection,
-    merge,
-    normalization,
-    opaque,
-    piecewise,
-    pooling,
-    resampling,
-    reshape,
-    segmentation,
-    smooth,
-    tokens,
-)
 from .base import REGISTRY, Layer
 from .shape import Shape, ShapeError, show
 

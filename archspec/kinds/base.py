@@ -35,10 +35,15 @@ roofline     `work` (operations executed, a multiply-add = 2) and `traffic`
              (elements read and written)
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: pydantic evaluates every
+# annotation of a model's bases again for each subclass, and `Layer`'s fourteen
+# ClassVar annotations, kept as strings, were compiled and evaluated anew for
+# each of the ~75 kinds (a third of the kinds' import time).  As objects, they
+# cost next to nothing to read.  Forward references below are written as strings.
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import import_module
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -50,7 +55,69 @@ from .formula import ZERO, Formula
 from .shape import IMAGE, SAME, TOKENS, Shape
 from .site import Site
 
-REGISTRY: dict[str, type[Layer]] = {}
+
+class KindRegistry(Mapping[str, "type[Layer]"]):
+    """Every layer kind by name.  The kinds' modules are imported when one of
+    their kinds is first looked up, not all at start-up (creating a pydantic
+    class costs about half a millisecond, and ResNet-50 needs five modules of
+    the fourteen); names are known from `homes`, a table of which module
+    defines which kind (tests/test_kinds.py checks it against the modules).
+    A kind is still checked where it is defined: importing its module refuses
+    a kind that lacks a fact, and looking up, iterating over values or
+    `load_all()` imports whatever module the kinds asked for live in."""
+
+    def __init__(self, package: str, homes: dict[str, str]) -> None:
+        self.package = package
+        self.homes = homes  # kind name -> module name, in the order the modules define them
+        self.loaded: dict[str, type[Layer]] = {}
+
+    def register(self, cls: "type[Layer]") -> None:
+        self.loaded[cls.kind] = cls
+
+    def __getitem__(self, name: str) -> "type[Layer]":
+        if name not in self.loaded and name in self.homes:
+            import_module(f"{self.package}.{self.homes[name]}")
+        return self.loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.homes or name in self.loaded
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self.homes, *self.loaded]))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys([*self.homes, *self.loaded]))
+
+    def pop(self, name: str, default: "type[Layer] | None" = None) -> "type[Layer] | None":
+        """Forget a kind registered at run time (tests define kinds of their own)."""
+        return self.loaded.pop(name, default)
+
+    def load_all(self) -> None:
+        for module in dict.fromkeys(self.homes.values()):
+            import_module(f"{self.package}.{module}")
+
+
+# Which module defines each kind, in the order they were registered when every
+# module was imported at start-up (the order `archspec kinds` and suggestions saw).
+HOMES = {
+    **dict.fromkeys(("relu", "sigmoid", "gelu", "softmax", "dropout", "droppath", "layerscale"), "activation"),
+    "attention": "attention",
+    **dict.fromkeys(("shuffle", "slice"), "channels"),
+    **dict.fromkeys(("conv", "deconv", "linear", "fc"), "conv"),
+    **dict.fromkeys(("bn", "lrn", "layernorm", "groupnorm", "instancenorm", "rmsnorm"), "normalization"),
+    **dict.fromkeys(("l2norm", "priorbox", "proposal", "roipool", "psroipool", "detection_output"), "detection"),
+    **dict.fromkeys(("concat", "add", "max", "mul", "axpy"), "merge"),
+    "opaque": "opaque",
+    **dict.fromkeys(("relu6", "hardsigmoid", "hardswish", "leaky_relu", "prelu"), "piecewise"),
+    **dict.fromkeys(("maxpool", "avgpool", "gavgpool", "gmaxpool", "adaptiveavgpool", "adaptivemaxpool"), "pooling"),
+    **dict.fromkeys(("upsample", "pixelshuffle", "pixelunshuffle"), "resampling"),
+    **dict.fromkeys(("flatten", "permute", "reshape", "pad"), "reshape"),
+    **dict.fromkeys(("crop", "interp"), "segmentation"),
+    **dict.fromkeys(("silu", "mish", "elu", "tanh", "softplus"), "smooth"),
+    **dict.fromkeys(("to_tokens", "to_grid", "classtoken", "posembed", "embedding", "concat_tokens", "tokenmean",
+                     "pick", "window", "unwindow", "patchmerge"), "tokens"),
+}
+REGISTRY = KindRegistry(__name__.rsplit(".", 1)[0], HOMES)
 
 # explain groups FLOPs, parameters and memory by these
 CATEGORIES = ("convolution", "fully connected", "element-wise", "pooling", "normalisation", "resize",
@@ -194,7 +261,7 @@ class Layer(BaseModel):
         super().__pydantic_init_subclass__(**kwargs)
         if cls.__dict__.get("kind"):
             check_kind(cls)
-            REGISTRY[cls.kind] = cls
+            REGISTRY.register(cls)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         raise NotImplementedError
@@ -228,7 +295,7 @@ class Layer(BaseModel):
             return self.flops[convention]
         return self.macs if multiple == 1 else multiple * self.macs
 
-    def bind_reference(self, inputs: list[Shape]) -> Layer:
+    def bind_reference(self, inputs: list[Shape]) -> "Layer":
         """This layer with whatever its arguments take from the input it has at
         the spec's reference size fixed (fc's kernel); most kinds take nothing."""
         return self
