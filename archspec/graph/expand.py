@@ -69,6 +69,7 @@ class Expander(Evaluator):
         self.estimate = LayerEstimate()  # layers a call makes at least, before it is made
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
+        self._next_number: dict[str, int] = {}  # by base name: where `numbered` resumes
 
     def import_hint(self, name: str, scope: Scope) -> str | None:
         return self.loader.suggest_import(name, scope.module)
@@ -513,12 +514,20 @@ class Expander(Evaluator):
         if name in self.prefixes or name in self.graph.index:
             if explicit:
                 raise self.error(f"the name '{name}' is already used", module, pos)
-            n = 2
-            while f"{name}_{n}" in self.prefixes or f"{name}_{n}" in self.graph.index:
-                n += 1
-            name = f"{name}_{n}"
+            name = self.numbered(name)
         self.prefixes.add(name)
         return name
+
+    def numbered(self, name: str) -> str:
+        """`name_2`, `name_3`, ...: the first not yet taken by a layer or a prefix.
+        Names are never given back, so the search for a name resumes where the
+        last one for it ended: 100,000 bare `relu` lines cost linear time, not
+        5 billion look-ups."""
+        n = self._next_number.get(name, 2)
+        while f"{name}_{n}" in self.prefixes or f"{name}_{n}" in self.graph.index:
+            n += 1
+        self._next_number[name] = n + 1
+        return f"{name}_{n}"
 
     def add_node(self, name: str, layer: Layer | None, inputs: tuple[int, ...], module: ast.Module,
                  pos: ast.Pos, shape: Any = None, fixed: bool = False, explicit: bool = True,
@@ -529,10 +538,7 @@ class Expander(Evaluator):
                 other = graph.nodes[graph.index[name]].location if name in graph.index else None
                 where = f" (first at line {other.line})" if other else ""
                 raise self.error(f"the name '{name}' is already used{where}", module, pos)
-            n = 2
-            while f"{name}_{n}" in graph.index or f"{name}_{n}" in self.prefixes:
-                n += 1
-            name = f"{name}_{n}"
+            name = self.numbered(name)
         if len(graph.nodes) >= MAX_LAYERS:
             raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
                              "anyone can run (check the repeat counts)", module, pos)
