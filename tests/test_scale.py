@@ -3,7 +3,13 @@ they are is measured in benchmarks/, never asserted here.)"""
 
 from __future__ import annotations
 
-from archspec import loads
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archspec import load, loads
+from archspec.graph.expand import Expander
 
 
 def test_repeated_bare_layers_are_numbered_past_names_already_taken() -> None:
@@ -19,3 +25,61 @@ def test_numbered_block_instances_share_the_numbering_with_layers() -> None:
     # A bare block call is named after its block; a second call, and a layer of that name, are numbered.
     spec = loads("input 3 x 8 x 8\nblock unit() {\n  relu\n}\nunit\nunit\nunit_2_x = relu\nunit\n")
     assert [n.name for n in spec.nodes] == ["input", "unit.relu", "unit_2.relu", "unit_2_x", "unit_3.relu"]
+
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+REPEATS = [
+    # a unit repeated: recorded at its second call, replayed from the third
+    "input 16 x 8 x 8\nblock unit() {\n  conv(16, 3, pad=1) > bn > relu\n}\nunit x 6\n",
+    # arguments, defaults, `in`, a named step, nested blocks and a group, numbered names inside
+    "input 8 x 16 x 16\nblock inner(c) {\n  a = conv(c, 1) > relu\n  b = conv(c, 3, pad=1) > relu > relu\n"
+    "  add(a, in) > relu as out\n}\nblock outer(c, k=2) {\n  inner(c) x k\n  (relu > relu) as pair\n  relu\n  relu\n}\n"
+    "outer(8) x 4\nouter(8, k=3) x 3\nouter(8) x 2\nx = outer(8)\ny = outer(8)\n",
+    # a name under the next instance's prefix taken before it is made: that call runs its body
+    "input 4 x 8 x 8\nblock unit() {\n  relu > relu\n}\nunit\nunit\nunit\nunit_4 = relu > relu\nunit x 3\n",
+    # the input's shape changes between calls: each shape its own record
+    "input 4 x 32 x 32\nblock down() {\n  conv(4, 3, stride=2, pad=1) > relu\n}\ndown x 4\nflatten > fc(10)\n",
+    # a value defined between calls
+    "input 4 x 8 x 8\nparam w = 4\nblock unit() {\n  conv(w, 1)\n}\nunit x 3\nv = 2\nunit x 3\n",
+]
+
+
+def graph_facts(graph: Any) -> tuple[Any, ...]:
+    nodes = [(n.name, n.layer, n.inputs, n.location, n.shape, n.fixed, n.layout, n.shares) for n in graph.nodes]
+    return (nodes, list(graph.index.items()), list(graph.aliases.items()), graph.reference_shapes, graph.metadata,
+            graph.params, graph.blocks, graph.path)
+
+
+def without_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Expander, "replay_key", lambda self, step, tensor: None)
+
+
+@pytest.mark.parametrize("text", REPEATS)
+def test_a_replayed_block_instance_is_what_its_body_makes(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    replayed = loads(text)
+    with monkeypatch.context() as patch:
+        without_replay(patch)
+        run = loads(text)
+    assert graph_facts(replayed) == graph_facts(run)
+
+
+def test_replay_is_used_and_shares_locations_and_shapes() -> None:
+    """Not vacuous: six calls of one unit record once and replay four times, and a
+    replayed layer holds the very location and shape objects of the recorded one."""
+    graph = loads(REPEATS[0])
+    units = [graph.nodes[graph.index[f"unit{k}.conv"]] for k in range(1, 7)]
+    # the second call ran the body and recorded it; the third to sixth are its replays
+    assert all(unit.location is units[1].location for unit in units[2:])
+    assert graph.reference_shapes[graph.index["unit6.conv"]] is graph.reference_shapes[graph.index["unit2.conv"]]
+    assert units[0].location is not units[1].location  # the body ran for the first two calls
+
+
+@pytest.mark.parametrize("spec", sorted(SPECS.glob("*.arch")) + sorted(SPECS.glob("*/*.arch")),
+                         ids=lambda p: p.stem)
+def test_every_zoo_spec_expands_the_same_with_replay(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    replayed = load(spec)
+    with monkeypatch.context() as patch:
+        without_replay(patch)
+        run = load(spec)
+    assert graph_facts(replayed) == graph_facts(run)

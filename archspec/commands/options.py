@@ -16,17 +16,15 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from ..conventions import CONVENTIONS
 from ..costs.catalogue import DTYPE_BYTES, OPTIMIZER_STATES
 from ..costs.devices import DEVICES
-from .parsing import (  # noqa: F401  (the commands import them from here)
-    OPTIONS,
-    parse_batches,
-    parse_literal,
-    parse_overrides,
-    parse_set_grid,
-    parse_size,
-    parse_sizes,
-    top_level_items,
-    user_error_text,
-)
+from .parsing import OPTIONS as OPTIONS  # the commands import these from here
+from .parsing import parse_batches as parse_batches
+from .parsing import parse_literal as parse_literal
+from .parsing import parse_overrides as parse_overrides
+from .parsing import parse_set_grid as parse_set_grid
+from .parsing import parse_size as parse_size
+from .parsing import parse_sizes as parse_sizes
+from .parsing import top_level_items as top_level_items
+from .parsing import user_error_text
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from math import prod
+from typing import Any
 
 from ..conventions import Convention, get_convention
 from ..errors import ArchError
@@ -155,12 +156,14 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     check_batch(batch)
     check_size(size)
     nodes = analysed_nodes(graph, upto)
-    shapes = infer_shapes(graph, size, nodes)
-    first_input = shapes[graph.input_ids[0]]
+    with gc_paused():  # the collector would rescan the whole graph over and over (2 s at 100,000 layers)
+        shapes = infer_shapes(graph, size, nodes)
+    inputs = graph.input_ids  # a scan of every node: read once
+    first_input = shapes[inputs[0]]
     assert first_input is not None
     result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype,
-                      input_layout=graph.nodes[graph.input_ids[0]].layout)
-    for i in graph.input_ids:
+                      input_layout=graph.nodes[inputs[0]].layout)
+    for i in inputs:
         result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
     readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
     with gc_paused():
@@ -178,12 +181,18 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
     # Repeated units share their layer objects (the expander caches them), so a
     # layer met again on the same input shapes costs the same: price it once.
     seen: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int, int]] = {}
+    # Equal input shapes and layouts are kept as one object each: a million
+    # layers of a repeated unit hold a handful of tuples, not two million.
+    same: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
         if layer is None:
             continue
         ins: tuple[Shape, ...] = tuple(shapes[j] for j in node.inputs)  # type: ignore[misc]
+        ins = same.setdefault(ins, ins)
+        layouts = tuple(graph.nodes[j].layout for j in node.inputs)
+        layouts = same.setdefault(layouts, layouts)
         out = shapes[i]
         assert out is not None
         key = (id(layer), ins)
@@ -199,8 +208,9 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
             shared, shared_buffers = shared_counts(layer, Site(layer, ins, out), owner.layer,
                                                    Site(owner.layer, owner_ins, owner_out))
             params, buffers = params - shared, buffers - shared_buffers
-        flops *= batch
-        macs *= batch
+        if batch != 1:  # (at batch 1 the priced figures are kept as they are: one object per repeated layer)
+            flops *= batch
+            macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
         # its input only when no other layer reads that input.  The reference's
         # accounting follows the kind's storage, not a PyTorch argument
@@ -210,8 +220,7 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         feature = (kept * prod(out) + inside) * width * batch
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
                          params, buffers, flops, macs, feature, (params + buffers) * width,
-                         node.location.path, node.location.line, layer, ins, i, node.layout,
-                         tuple(graph.nodes[j].layout for j in node.inputs), shared,
+                         node.location.path, node.location.line, layer, ins, i, node.layout, layouts, shared,
                          graph.nodes[node.shares].name if node.shares is not None else None)
         result.layers.append(cost)
         totals.params += params

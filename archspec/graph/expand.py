@@ -30,6 +30,7 @@ from ..kinds.shape import IMAGE, SAME, TOKENS
 from ..kinds.site import Site
 from ..limits import MAX_CALL_DEPTH, MAX_INT, MAX_LAYERS, MAX_SIDE
 from ..syntax import tree as ast
+from . import replay
 from .estimate import LayerEstimate
 from .evaluate import Evaluator
 from .layer_graph import BlockInstance, Graph, Metadata, Node
@@ -70,6 +71,11 @@ class Expander(Evaluator):
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
         self._next_number: dict[str, int] = {}  # by base name: where `numbered` resumes
+        # Repeated block calls (graph/replay.py): calls made so far and records, by key
+        self.calls_by_key: dict[tuple[Any, ...], int] = {}
+        self.records: dict[tuple[Any, ...], replay.Record] = {}
+        self.claimed: list[str] = []  # every prefix claimed, in order (a record lists those made inside)
+        self.names_version = 0
 
     def import_hint(self, name: str, scope: Scope) -> str | None:
         return self.loader.suggest_import(name, scope.module)
@@ -100,6 +106,7 @@ class Expander(Evaluator):
 
     def names_changed(self) -> None:
         """A file gained a name or an import: what imports offer must be looked up again."""
+        self.names_version += 1  # and a recorded block instance may no longer be what its body makes
         for names in self.files.values():
             names.changed()
 
@@ -272,19 +279,28 @@ class Expander(Evaluator):
         steps = pipe.steps
         # Fail early on `block x 100000`: once a block's size is known, the
         # rest of the chain can be priced before it is built.
-        remaining = sum(self.expected_size(s) for s in steps)
+        least: dict[int, int] = {}  # by id(step): a block call's least size, read from its body once
+
+        def expected(step: Step) -> int:
+            if not isinstance(step, BlockStep):
+                return self.expected_size(step)
+            if id(step) not in least:  # `unit x 300000` repeats one step object
+                least[id(step)] = self.estimate.call(step.block, step.args, step.kwargs)
+            return max(self.block_sizes.get(id(step.block), 1), least[id(step)])
+
+        remaining = sum(expected(s) for s in steps)
         output: Output = tensor
         for position, step in enumerate(steps):
             if len(self.graph.nodes) + remaining > MAX_LAYERS:
                 raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
                                  "anyone can run (check the repeat counts)", scope.module, pos)
-            guess = self.expected_size(step)
+            guess = expected(step)
             head = position == 0 and pipe.source is None
             tensor = self.single(output, steps[position - 1] if position else None)
             output = self.apply_step(step, tensor, names, head, scope)
             remaining -= guess
-            if self.expected_size(step) != guess:  # a block's size was just learnt
-                remaining = sum(self.expected_size(s) for s in steps[position + 1:])
+            if expected(step) != guess:  # a block's size was just learnt
+                remaining = sum(expected(s) for s in steps[position + 1:])
         return output
 
     def single(self, output: Output, made_by: Step | None) -> Tensor:
@@ -404,7 +420,6 @@ class Expander(Evaluator):
 
     def call_block(self, step: BlockStep, tensor: Tensor, name: str) -> Tensor:
         block = step.block
-        definition = block.definition
         if any(caller is block for caller in self.call_stack):
             first = next(i for i, caller in enumerate(self.call_stack) if caller is block)
             cycle = " -> ".join([caller.name for caller in self.call_stack[first:]] + [block.name])
@@ -413,26 +428,71 @@ class Expander(Evaluator):
         if len(self.call_stack) >= MAX_CALL_DEPTH:
             raise self.error(f"blocks nested deeper than {MAX_CALL_DEPTH}", step.module, step.pos)
         prefix = self.claim_prefix(name, step.name is not None, step.module, step.pos)
+        before = len(self.graph.nodes)
+        key = self.replay_key(step, tensor)
+        done = self.replayed(key, prefix, tensor)
+        output, args = done if done is not None else self.run_block(step, tensor, prefix, key)
+        made = len(self.graph.nodes) - before
+        self.block_sizes[id(block)] = max(made, self.block_sizes.get(id(block), 0))
+        self.graph.aliases.setdefault(prefix, output.node)
+        self.instances[output.node] = (block.name, before, len(self.graph.nodes))
+        self.graph.blocks.append(BlockInstance(block.name, prefix, tensor.node, before, len(self.graph.nodes),
+                                               output.node, args, len(self.call_stack)))
+        if step.shares is not None:
+            self.share_instance(block.name, before, step)
+        return output
+
+    def run_block(self, step: BlockStep, tensor: Tensor, prefix: str,
+                  key: tuple[Any, ...] | None) -> tuple[Tensor, tuple[tuple[str, Any], ...]]:
+        """Run a block's body for one instance: its output and the values its
+        parameters took.  The second call with the same key also records what
+        it made, for later calls to replay (graph/replay.py)."""
+        block = step.block
         scope = Scope(prefix + ".", block.module, block.home, tensor, tensor)
         self.bind_arguments(step, scope)
         self.call_stack.append(block)
         before = len(self.graph.nodes)
+        recording = key is not None and self.calls_by_key.get(key) == 1 and \
+            replay.clean_prefix(self.graph, self.prefixes, prefix)
+        claimed, aliases, instances = len(self.claimed), len(self.graph.aliases), len(self.instances)
+        blocks = len(self.graph.blocks)
         try:
-            for stmt in definition.body:
+            for stmt in block.definition.body:
                 self.run_statement(stmt, scope, {})
         finally:
             self.call_stack.pop()
-        made = len(self.graph.nodes) - before
-        self.block_sizes[id(block)] = max(made, self.block_sizes.get(id(block), 0))
         assert scope.current is not None
-        self.graph.aliases.setdefault(prefix, scope.current.node)
-        self.instances[scope.current.node] = (block.name, before, len(self.graph.nodes))
-        args = tuple((p.name, _plain(scope.values.get(p.name))) for p in definition.params)
-        self.graph.blocks.append(BlockInstance(block.name, prefix, tensor.node, before, len(self.graph.nodes),
-                                               scope.current.node, args, len(self.call_stack)))
-        if step.shares is not None:
-            self.share_instance(block.name, before, step)
-        return scope.current
+        args = tuple((p.name, _plain(scope.values.get(p.name))) for p in block.definition.params)
+        if key is not None:
+            self.calls_by_key[key] = self.calls_by_key.get(key, 0) + 1
+        if recording and key is not None:
+            made = replay.record(self.graph, prefix, before, tensor.node, self.claimed[claimed:], aliases,
+                                 self.instances, instances, blocks, scope.current.node, args)
+            if made is not None:
+                self.records[key] = made
+        return scope.current, args
+
+    def replay_key(self, step: BlockStep, tensor: Tensor) -> tuple[Any, ...] | None:
+        """What a block instance's layers depend on, if it may be replayed: the
+        block, its plain arguments, its input's reference shape and layout, the
+        blocks it is called from, and the state of the files' names."""
+        if step.shares is not None or not all(replay.plain(v) for v in step.args) or \
+                not all(replay.plain(v) for v in step.kwargs.values()):
+            return None
+        return (id(step.block), tuple(replay.typed(v) for v in step.args),
+                tuple(sorted((k, replay.typed(v)) for k, v in step.kwargs.items())),
+                self.graph.reference_shapes[tensor.node], self.graph.nodes[tensor.node].layout,
+                tuple(id(caller) for caller in self.call_stack), self.names_version, self.too_small_at_reference)
+
+    def replayed(self, key: tuple[Any, ...] | None, prefix: str,
+                 tensor: Tensor) -> tuple[Tensor, tuple[tuple[str, Any], ...]] | None:
+        """The instance made from its record (its output and the values its
+        parameters took), or None if it has none or cannot use it."""
+        made = self.records.get(key) if key is not None else None
+        if made is None or len(self.graph.nodes) + len(made.nodes) > MAX_LAYERS:
+            return None
+        output = replay.replay(self.graph, self.prefixes, self.claimed, self.instances, made, prefix, tensor.node)
+        return None if output is None else (Tensor(output), made.args)
 
     def share(self, node: int, owner: int, module: ast.Module, pos: ast.Pos) -> None:
         """Layer `node` uses the weights of the layer that made `owner`: every
@@ -516,6 +576,7 @@ class Expander(Evaluator):
                 raise self.error(f"the name '{name}' is already used", module, pos)
             name = self.numbered(name)
         self.prefixes.add(name)
+        self.claimed.append(name)
         return name
 
     def numbered(self, name: str) -> str:
