@@ -1,0 +1,210 @@
+"""The speed targets (start-up, scale, sweeps, the zoo), measured before and
+after a change: two checkouts of archspec timed side by side in one session.
+
+    python benchmarks/targets.py [--before PATH] [--rounds N] [--only NAME,...] [--largest N]
+
+PATH is another checkout (a `git worktree` or an unpacked `git archive`) run
+with the same interpreter and packages; without it only this checkout is
+measured.  Every measurement is a separate process run through `probe` (this
+file, run with the checkout's folder first on the path) or a whole command,
+and the two checkouts' runs alternate (A, B, A, B, ...), so a shared machine
+whose load changes slows both alike; medians of wall and CPU time are kept,
+with the load average.  Each checkout's modules are compiled to .pyc first,
+as an install does: where PYTHONDONTWRITEBYTECODE is set (as on some CI
+machines), an editable checkout is otherwise compiled again on every run,
+which adds a third to the example's start-up.  Not a test: timings depend on
+the machine.  benchmarks/results.md records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# ---- probes: run inside a fresh process, with one checkout first on the path ----
+
+
+def _flat(layers: int) -> str:
+    """A flat spec: one layer a line, no blocks or repeats (2 tokens a layer)."""
+    return "input 16 x 32 x 32\n" + "relu\n" * layers
+
+
+def _blocks(layers: int) -> str:
+    """A block-built network: a 3-layer unit called layers/3 times."""
+    return (f"input 16 x 32 x 32\nblock unit() {{\n  conv(16, 3, pad=1) > bn > relu\n}}\n"
+            f"unit x {layers // 3}\n")
+
+
+def probe(name: str, size: int) -> dict[str, float]:
+    """One measurement in this process: wall and CPU seconds of the work."""
+    import resource
+
+    from archspec import analyze, loads
+
+    clock, cpu = time.perf_counter, time.process_time
+    if name in ("flat", "blocks"):
+        import archspec.syntax.parser as parser
+
+        parser.MAX_TOKENS = max(parser.MAX_TOKENS, 3 * size)  # the speed of parsing, not the limit, is measured
+        text = _flat(size) if name == "flat" else _blocks(size)
+        w, c = clock(), cpu()
+        graph = loads(text)
+        load_wall, load_cpu = clock() - w, cpu() - c
+        analysis = analyze(graph)
+        assert len(analysis.layers) >= size - 3
+        return {"wall": clock() - w, "cpu": cpu() - c, "load_wall": load_wall, "load_cpu": load_cpu,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if name == "zoo":
+        sys.path.insert(0, str(HERE))
+        from run import zoo_all_scales
+
+        w, c = clock(), cpu()
+        zoo_all_scales()
+        return {"wall": clock() - w, "cpu": cpu() - c}
+    raise SystemExit(f"unknown probe {name}")
+
+
+# ---- the driver ----
+
+
+def environment(tree: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(tree)
+    return env
+
+
+def timed_runs(commands: dict[str, list[str]], trees: dict[str, Path], rounds: int) -> dict[tuple[str, str], Any]:
+    """{(tree, label): {"wall": [...], "cpu": [...], "peak_mb": x, "probe": [...]}} with every
+    command run once per tree per round, interleaved."""
+    results: dict[tuple[str, str], Any] = {}
+    for _ in range(rounds):
+        for label, command in commands.items():
+            for tree_name, tree in trees.items():
+                before = os.times()
+                start = time.perf_counter()
+                child = subprocess.run(command, cwd=ROOT, env=environment(tree), capture_output=True, text=True)
+                wall = time.perf_counter() - start
+                after = os.times()
+                if child.returncode not in (0, 2):
+                    raise SystemExit(f"{' '.join(command)} failed ({child.returncode}) with {tree}:\n"
+                                     f"{child.stderr[-2000:]}")
+                cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+                entry = results.setdefault((tree_name, label), {"wall": [], "cpu": [], "probe": []})
+                entry["wall"].append(wall)
+                entry["cpu"].append(cpu)
+                if command[1:3] == [str(HERE / "targets.py"), "--probe"]:
+                    entry["probe"].append(json.loads(child.stdout))
+    return results
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def compile_tree(tree: Path) -> None:
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "archspec")], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probe", nargs=2, metavar=("NAME", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--before", type=Path, help="another checkout to compare with")
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--only", default="", help="start-up,sweep,zoo,flat,blocks,curve")
+    parser.add_argument("--largest", type=int, default=1_000_000, help="the largest block-built network")
+    args = parser.parse_args()
+    if args.probe:
+        print(json.dumps(probe(args.probe[0], int(args.probe[1]))))
+        return
+    trees = {"after": ROOT}
+    if args.before:
+        trees = {"before": args.before.resolve(), "after": ROOT}
+    for tree in trees.values():
+        compile_tree(tree)
+    only = set(args.only.split(",")) if args.only else {"start-up", "sweep", "zoo", "flat", "blocks", "curve"}
+    py = sys.executable
+    # -P: the checkout on PYTHONPATH, not the current folder, provides archspec
+    cli = [py, "-P", "-m", "archspec"]
+    lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+             f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', 'unset')} "
+             "(both checkouts compiled to .pyc first).",
+             f"Load average at the start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}."]
+
+    def report(title: str, commands: dict[str, list[str]], rounds: int, base: str | None = None) -> None:
+        loads_before = os.getloadavg()[0]
+        results = timed_runs(commands, trees, rounds)
+        lines.extend(["", f"### {title}", "",
+                      f"{rounds} rounds, interleaved; load average {loads_before:.1f} -> {os.getloadavg()[0]:.1f}.",
+                      "", "| what | " + " | ".join(f"{t} wall | {t} CPU" for t in trees) + " |",
+                      "|---|" + "---|---|" * len(trees)])
+        for label in commands:
+            cells = []
+            for tree_name in trees:
+                entry = results[tree_name, label]
+                wall, cpu = median(entry["wall"]), median(entry["cpu"])
+                ratio = ""
+                if base is not None and label != base:
+                    b = results[tree_name, base]
+                    ratio = f" ({wall / median(b['wall']):.1f}x)", f" ({cpu / median(b['cpu']):.1f}x)"
+                cells.append(f"{wall * 1000:,.0f} ms{ratio[0] if ratio else ''}")
+                cells.append(f"{cpu * 1000:,.0f} ms{ratio[1] if ratio else ''}")
+                if entry["probe"]:
+                    probes = entry["probe"]
+                    extra = {k: median([p[k] for p in probes]) for k in probes[0]}
+                    cells[-2] += f" (work {extra['wall']:.2f} s)"
+                    cells[-1] += f" (work {extra['cpu']:.2f} s" + (
+                        f", peak {extra['peak_mb']:.0f} MB)" if "peak_mb" in extra else ")")
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        print("\n".join(lines[-len(commands) - 6:]), flush=True)
+
+    def probe_command(name: str, size: int) -> list[str]:
+        return [py, str(HERE / "targets.py"), "--probe", name, str(size)]
+
+    if "start-up" in only:
+        report("Start-up (x: of `python -c pass`, same tree, same session)", {
+            "`python -c pass`": [py, "-c", "pass"],
+            "`from pydantic import BaseModel` (the floor)": [py, "-c", "from pydantic import BaseModel"],
+            "`archspec analyze specs/resnet50.arch --size 224`": cli + ["analyze", "specs/resnet50.arch",
+                                                                       "--size", "224"],
+            "`archspec --help`": cli + ["--help"],
+        }, args.rounds, base="`python -c pass`")
+    if "sweep" in only:
+        report("Sweeps as whole commands (x: of one `analyze`)", {
+            "`archspec analyze specs/resnet50.arch`": cli + ["analyze", "specs/resnet50.arch"],
+            "`archspec sweep specs/resnet50.arch --size 224:1223` (1,000 sizes)":
+                cli + ["sweep", "specs/resnet50.arch", "--size", "224:1223", "--format", "csv"],
+            "`archspec sweep specs/modern/efficientnet.arch`, 100 sizes x 5 batches x 4 widths x 5 depths "
+            "(10,000 points)": cli + ["sweep", "specs/modern/efficientnet.arch", "--size", "224:520:3",
+                                      "--batch", "1,8,32,64,128", "--set", "width=1.0,1.1,1.2,1.4",
+                                      "--set", "depth=1.0,1.1,1.2,1.4,1.8", "--format", "csv"],
+        }, max(3, args.rounds // 2), base="`archspec analyze specs/resnet50.arch`")
+    if "zoo" in only:
+        report("The whole zoo at every report scale, one process", {"zoo": probe_command("zoo", 0)},
+               max(3, args.rounds // 3))
+    if "flat" in only:
+        report("A flat spec of 100,000 layers (`relu` lines), loaded and analysed",
+               {"flat 100,000": probe_command("flat", 100_000)}, 3)
+    if "curve" in only:
+        sizes = [n for n in (1_000, 10_000, 100_000) if n <= args.largest]
+        report("Block-built networks, 1k to 100k layers (the curve: time per layer should stay flat)",
+               {f"blocks {n:,}": probe_command("blocks", n) for n in sizes}, 3)
+    if "blocks" in only:
+        report(f"A block-built network of {args.largest:,} layers", {
+            f"blocks {args.largest:,}": probe_command("blocks", args.largest)}, 1)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
