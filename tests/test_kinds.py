@@ -15,7 +15,18 @@ from reference import arithmetic
 
 from archspec.conventions import CONVENTIONS, PRICED_BY_KIND
 from archspec.kinds import REGISTRY, Layer
-from archspec.kinds.base import CATEGORIES, DECLARED, HOMES, IMPLEMENTED, NEW, ONE, Backward, Example, KindError, Storage
+from archspec.kinds.base import (
+    CATEGORIES,
+    DECLARED,
+    HOMES,
+    IMPLEMENTED,
+    NEW,
+    ONE,
+    Backward,
+    Example,
+    KindError,
+    Storage,
+)
 from archspec.kinds.formula import ZERO, Formula
 from archspec.kinds.shape import SAME
 from archspec.kinds.site import Site
