@@ -1,7 +1,8 @@
 """The syntax tree of a spec file: plain, immutable nodes that remember where they were written.
 
-(Frozen dataclasses without __slots__: a slotted dataclass is built twice,
-which doubled this module's share of the command's start-up.)
+(Frozen records on syntax/node.py's base: frozen dataclasses generated and
+compiled their methods for each class, which cost more start-up than
+parsing a ResNet-50.)
 
 The Lark tree is turned into these nodes by `ToSyntax` (one method per grammar
 rule, as in lark's examples/calc.py).  Nothing here evaluates anything: the
@@ -11,15 +12,14 @@ expander gives the nodes meaning.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 from lark import Token, Transformer, v_args
 
 from ..errors import Location
+from .node import SyntaxNode
 
 
-@dataclass(frozen=True)
-class Pos:
+class Pos(SyntaxNode):
     """Where a node starts (line, column) and how wide its first token is."""
 
     line: int
@@ -29,54 +29,46 @@ class Pos:
 
 # ---- expressions ----------------------------------------------------------
 
-@dataclass(frozen=True)
-class Number:
+class Number(SyntaxNode):
     value: int | float
     pos: Pos
 
 
-@dataclass(frozen=True)
-class String:
+class String(SyntaxNode):
     value: str
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Bool:
+class Bool(SyntaxNode):
     value: bool
     pos: Pos
 
 
-@dataclass(frozen=True)
-class InputRef:
+class InputRef(SyntaxNode):
     """`in`: the input of the enclosing block (the network input at top level)."""
 
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(SyntaxNode):
     id: str
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Keyword:
+class Keyword(SyntaxNode):
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(SyntaxNode):
     func: str
     args: tuple[Expr, ...]
     kwargs: tuple[Keyword, ...]
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(SyntaxNode):
     """`blocks[2]`: an item of a tuple (0-based; negative counts from the end)."""
 
     value: Expr
@@ -84,45 +76,39 @@ class Index:
     pos: Pos
 
 
-@dataclass(frozen=True)
-class TupleExpr:
+class TupleExpr(SyntaxNode):
     items: tuple[Expr, ...]
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Unary:
+class Unary(SyntaxNode):
     op: str  # "-" or "not"
     operand: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Binary:
+class Binary(SyntaxNode):
     op: str  # + - * / // % == != < <= >= and or
     left: Expr
     right: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Conditional:
+class Conditional(SyntaxNode):
     test: Expr
     then: Expr
     otherwise: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Chain:
+class Chain(SyntaxNode):
     """`a > b > c`: the output of each step feeds the next."""
 
     steps: tuple[Expr, ...]
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Named:
+class Named(SyntaxNode):
     """`step as name`: an explicit layer (or block instance) name."""
 
     expr: Expr
@@ -130,8 +116,7 @@ class Named:
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Repeat:
+class Repeat(SyntaxNode):
     """`step x n`: n copies of a step, one after the other.  `step x n with i`
     binds `index` to 0, 1, ..., n - 1 in the step, evaluated once per repeat."""
 
@@ -219,29 +204,25 @@ def written(expr: Expr, depth: int = 0) -> str | None:
 
 # ---- statements -----------------------------------------------------------
 
-@dataclass(frozen=True)
-class Ratio:
+class Ratio(SyntaxNode):
     """`24.60 / 7.70` in metadata (top-1 / top-5 error); `-` stands for unknown."""
 
     parts: tuple[float | None, ...]
     pos: Pos
 
 
-@dataclass(frozen=True)
-class ModelDecl:
+class ModelDecl(SyntaxNode):
     name: str
     pos: Pos
 
 
-@dataclass(frozen=True)
-class MetaDecl:
+class MetaDecl(SyntaxNode):
     key: str
     value: Expr | Ratio
     pos: Pos
 
 
-@dataclass(frozen=True)
-class InputDecl:
+class InputDecl(SyntaxNode):
     """`input 3 x 224 x 224`, `input tokens 1024` (token ids) or
     `input tokens 197 x 768` (N tokens of dimension D); named, fixed or not."""
 
@@ -252,41 +233,35 @@ class InputDecl:
     tokens: bool = False
 
 
-@dataclass(frozen=True)
-class ParamDecl:
+class ParamDecl(SyntaxNode):
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class ImportDecl:
+class ImportDecl(SyntaxNode):
     path: str
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Assign:
+class Assign(SyntaxNode):
     name: str
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class Bare:
+class Bare(SyntaxNode):
     value: Expr
     pos: Pos
 
 
-@dataclass(frozen=True)
-class BlockParam:
+class BlockParam(SyntaxNode):
     name: str
     default: Expr | None
     pos: Pos
 
 
-@dataclass(frozen=True)
-class BlockDef:
+class BlockDef(SyntaxNode):
     name: str
     params: tuple[BlockParam, ...]
     body: tuple[Assign | Bare, ...]
@@ -296,13 +271,12 @@ class BlockDef:
 Statement = ModelDecl | MetaDecl | InputDecl | ParamDecl | ImportDecl | BlockDef | Assign | Bare
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(SyntaxNode):
     """One parsed file."""
 
     path: str
     source: str
-    statements: tuple[Statement, ...] = field(default_factory=tuple)
+    statements: tuple[Statement, ...] = ()
 
     def location(self, pos: Pos) -> Location:
         return Location(self.path, pos.line, pos.column, pos.width)
@@ -359,8 +333,7 @@ def _first_pos(node: object) -> Pos:
     return pos if isinstance(pos, Pos) else Pos(0, 0)
 
 
-@dataclass(frozen=True)
-class _RepeatSuffix:
+class _RepeatSuffix(SyntaxNode):
     """`x n` or `x n with i`, before it is attached to the step it repeats."""
 
     count: Expr
