@@ -184,6 +184,7 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
     # Equal input shapes and layouts are kept as one object each: a million
     # layers of a repeated unit hold a handful of tuples, not two million.
     same: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    numbers: dict[int, int] = {}
     for i in nodes:
         node = graph.nodes[i]
         layer = node.layer
@@ -218,8 +219,11 @@ def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], rea
         in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
         kept = 0 if in_place else layer.feature_arrays
         feature = (kept * prod(out) + inside) * width * batch
+        feature = numbers.setdefault(feature, feature)  # (one int object per distinct figure, as the shapes)
+        param_bytes = (params + buffers) * width
+        param_bytes = numbers.setdefault(param_bytes, param_bytes)
         cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
-                         params, buffers, flops, macs, feature, (params + buffers) * width,
+                         params, buffers, flops, macs, feature, param_bytes,
                          node.location.path, node.location.line, layer, ins, i, node.layout, layouts, shared,
                          graph.nodes[node.shares].name if node.shares is not None else None)
         result.layers.append(cost)

@@ -603,13 +603,14 @@ class Expander(Evaluator):
         if len(graph.nodes) >= MAX_LAYERS:
             raise self.error(f"the network expands past {MAX_LAYERS:,} layers; that is not a network "
                              "anyone can run (check the repeat counts)", module, pos)
-        graph.index[name] = len(graph.nodes)
+        number = len(graph.nodes)  # one int object for the index, the tensor and the inputs that read it
+        graph.index[name] = number
         location = Location(module.path, pos.line, pos.column, pos.width)
         layout = (layout_of_input if layer is None else
                   graph.nodes[inputs[0]].layout if layer.layout == SAME else layer.layout)
         graph.nodes.append(Node(name, layer, inputs, location, shape, fixed, layout))
-        graph.reference_shapes.append(shape if layer is None else self.reference_shape(len(graph.nodes) - 1))
-        return len(graph.nodes) - 1
+        graph.reference_shapes.append(shape if layer is None else self.reference_shape(number))
+        return number
 
     def reference_shape(self, index: int) -> Shape:
         """The node's output at the spec's own input size, computed as the graph

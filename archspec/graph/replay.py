@@ -155,20 +155,27 @@ def replay(graph: Graph, prefixes: set[str], claimed: list[str], instances: dict
         return None
     first = len(graph.nodes)
     nodes, shapes = graph.nodes, graph.reference_shapes
+    numbers: list[int] = []  # the new nodes' numbers, one int object each wherever they are used
+
+    def number(relative: int) -> int:
+        if relative == EXTERNAL:
+            return source
+        return numbers[relative] if relative < len(numbers) else first + relative
+
     for name, made in zip(names, rec.nodes):
-        index[name] = len(nodes)
-        inputs = tuple(source if j == EXTERNAL else first + j for j in made.inputs)
-        nodes.append(Node(name, made.layer, inputs, made.location, None, False, made.layout))
+        numbers.append(len(nodes))
+        index[name] = numbers[-1]
+        nodes.append(Node(name, made.layer, tuple(number(j) for j in made.inputs), made.location, None, False,
+                          made.layout))
         shapes.append(made.reference_shape)
     prefixes.update(inner)
     claimed.extend(inner)
     for suffix, node in rec.aliases:
-        graph.aliases.setdefault(prefix + suffix, source if node == EXTERNAL else first + node)
+        graph.aliases.setdefault(prefix + suffix, number(node))
     for node, block, begin, end in rec.instances:
-        instances[first + node] = (block, first + begin, first + end)
+        instances[number(node)] = (block, number(begin), number(end))
     for nested in rec.blocks:
-        graph.blocks.append(BlockInstance(nested.block, prefix + nested.suffix,
-                                          source if nested.input == EXTERNAL else first + nested.input,
-                                          first + nested.first, first + nested.end, first + nested.output,
+        graph.blocks.append(BlockInstance(nested.block, prefix + nested.suffix, number(nested.input),
+                                          number(nested.first), number(nested.end), number(nested.output),
                                           nested.args, nested.depth))
-    return source if rec.output == EXTERNAL else first + rec.output
+    return number(rec.output)

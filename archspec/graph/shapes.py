@@ -58,15 +58,19 @@ def _propagate(graph: Graph, size: Size | None, nodes: Sequence[int] | None) -> 
     shapes: list[Shape | None] = [None] * len(graph.nodes)
     for i, shape in input_shapes(graph, size).items():
         shapes[i] = shape
+    # Equal shapes are kept as one tuple: a network of repeated units has few
+    # distinct shapes, and a million layers would otherwise hold a million tuples.
+    distinct: dict[Shape, Shape] = {}
     for i in (range(len(graph.nodes)) if nodes is None else nodes):
         layer = graph.nodes[i].layer
         if layer is None:
             continue
         inputs = [shapes[j] for j in graph.nodes[i].inputs]
         try:
-            shapes[i] = layer.output_shape(inputs)  # type: ignore[arg-type]
+            shape = layer.output_shape(inputs)  # type: ignore[arg-type]
         except ShapeError as exc:
             raise _Refused(i, inputs, exc) from None
+        shapes[i] = distinct.setdefault(shape, shape) if type(shape) is tuple else shape
     return shapes
 
 
