@@ -14,12 +14,16 @@ from typing import Any
 
 def main() -> None:
     """Entry point: user errors end in one message and exit code 2, never a traceback."""
+    from .gc_pause import pause_for_start_up, resume_after_start_up
+
+    pause_for_start_up()
     try:
         from .commands.direct import run_plain_analyze
 
         if not run_plain_analyze(sys.argv[1:]):
             from .app import app
 
+            resume_after_start_up()
             app()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

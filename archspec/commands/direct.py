@@ -128,12 +128,14 @@ def run_plain_analyze(argv: list[str]) -> bool:
 
     from ..costs.engine import analyze
     from ..errors import ArchError
+    from ..gc_pause import resume_after_start_up
     from ..graph.load import load_graph
     from ..views import render
     from .parsing import parse_overrides, parse_size, user_error_text
 
     try:
         graph = load_graph(Path(call.spec), parse_overrides(call.set_))
+        resume_after_start_up()
         result = analyze(graph, parse_size(call.size), call.batch, call.upto, call.dtype, call.convention)
         text = render(result, call.format)
     except ArchError as exc:

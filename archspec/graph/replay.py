@@ -25,8 +25,7 @@ made both ways.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import Location
 from ..kinds import Layer, Shape
@@ -35,8 +34,7 @@ from .layer_graph import BlockInstance, Graph, Node
 EXTERNAL = -1  # in a record: the instance's input tensor
 
 
-@dataclass(frozen=True, slots=True)
-class Made:
+class Made(NamedTuple):
     """One node of a recorded instance."""
 
     suffix: str  # its name after the instance's prefix (".conv1", ".main.relu")
@@ -47,8 +45,7 @@ class Made:
     reference_shape: Shape
 
 
-@dataclass(frozen=True, slots=True)
-class Nested:
+class Nested(NamedTuple):
     """A block instance made inside a recorded one (graph.blocks), relative."""
 
     block: str
@@ -61,8 +58,7 @@ class Nested:
     depth: int
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     nodes: tuple[Made, ...]
     prefixes: tuple[str, ...]  # suffixes of the prefixes claimed inside (nested blocks, groups)
     aliases: tuple[tuple[str, int], ...]  # suffix -> relative node
