@@ -1,9 +1,9 @@
 """The `archspec` command line: its entry point and error boundary.
 
 The typer app and its commands are in archspec/app.py, imported only when a
-command needs them: a plain `archspec analyze` runs without typer
-(commands/direct.py), which makes the commonest command start several
-times faster.
+command needs them: a plain `archspec analyze` or `sweep` runs without
+typer (commands/direct.py), which makes the commonest commands start much
+faster.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ def main() -> None:
 
     pause_for_start_up()
     try:
-        from .commands.direct import run_plain_analyze
+        from .commands.direct import run_plain
 
-        if not run_plain_analyze(sys.argv[1:]):
+        if not run_plain(sys.argv[1:]):
             from .app import app
 
             resume_after_start_up()

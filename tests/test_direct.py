@@ -1,5 +1,5 @@
-"""A plain `archspec analyze` runs without typer (archspec/commands/direct.py)
-and must behave exactly as typer's command does: the same output, the same
+"""A plain `archspec analyze` or `sweep` runs without typer
+(archspec/commands/direct.py) and must behave exactly as typer's command does: the same output, the same
 messages and exit codes.  Each command line below is run both ways and the
 results compared byte for byte; command lines typer must read (help, other
 options, values it refuses) are checked to be left to it."""
@@ -20,6 +20,7 @@ from archspec.cli import app
 from archspec.commands import direct
 from archspec.commands.analyze import analyze as typer_analyze
 from archspec.commands.options import Format
+from archspec.commands.sweep import sweep as typer_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,14 @@ SAME = [
     ["analyze", "specs/densenet121.arch", "--set", "growth"],
     ["analyze", "specs/resnet50.arch", "--batch", "0"],
     ["analyze", "specs"],
+    ["sweep", "specs/resnet50.arch", "--size", "224:300:19,300x200", "--batch", "1,8"],
+    ["sweep", "specs/alexnet.arch", "--format=json", "--upto", "fc6", "--dtype", "float16"],
+    ["sweep", "specs/densenet121.arch", "--size", "224", "--set", "growth=16,32", "--set", "b4=8,16", "--format", "csv"],
+    ["sweep", "./specs//vgg-vd-16.arch", "--size=64:512:64", "--convention", "thop"],
+    ["sweep", "specs/resnet50.arch", "--format", "yaml"],
+    ["sweep", "specs/resnet50.arch", "--size", "0:10"],
+    ["sweep", "specs/resnet50.arch", "--batch", "0"],
+    ["sweep", "specs/resnet50.arch", "--set", "nothing=1,2"],
 ]
 
 LEFT_TO_TYPER = [
@@ -61,7 +70,10 @@ LEFT_TO_TYPER = [
     ["analyze", "--", "specs/resnet50.arch"],
     ["analyze", "-"],
     ["--allow-imports", "specs", "analyze", "specs/resnet50.arch"],
-    ["sweep", "specs/resnet50.arch"],
+    ["sweep", "specs/resnet50.arch", "--plot", "x.png"],
+    ["sweep", "specs/resnet50.arch", "--dtype", "float8"],
+    ["sweep", "--help"],
+    ["explain", "specs/resnet50.arch"],
     ["--help"],
     [],
 ]
@@ -76,7 +88,7 @@ def run_direct(argv: list[str]) -> tuple[str, str, int]:
     code = 0
     with redirect_stdout(out), redirect_stderr(err):
         try:
-            assert direct.run_plain_analyze(argv)
+            assert direct.run_plain(argv)
         except SystemExit as exc:
             code = int(exc.code or 0)
     return out.getvalue(), err.getvalue(), code
@@ -86,7 +98,7 @@ def run_direct(argv: list[str]) -> tuple[str, str, int]:
 def test_the_direct_command_prints_what_typer_prints(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     typer_run = CliRunner().invoke(app, argv)
-    assert direct.read_plain_analyze(argv) is not None
+    assert direct.read_plain(argv) is not None
     assert run_direct(argv) == (typer_run.stdout, typer_run.stderr, typer_run.exit_code)
 
 
@@ -98,17 +110,32 @@ def test_the_cases_cover_output_and_errors() -> None:
 
 @pytest.mark.parametrize("argv", LEFT_TO_TYPER, ids=" ".join)
 def test_anything_else_is_left_to_typer(argv: list[str]) -> None:
-    assert direct.read_plain_analyze(argv) is None
-    assert direct.run_plain_analyze(argv) is False
+    assert direct.read_plain(argv) is None
+    assert direct.run_plain(argv) is False
 
 
-def test_the_direct_options_are_the_commands_options() -> None:
-    """Every option the direct path reads has the default typer's command gives it."""
-    signature = inspect.signature(typer_analyze).parameters
-    for name, default in direct.DEFAULTS.items():
+@pytest.mark.parametrize("command", sorted(direct.COMMANDS))
+def test_the_direct_options_are_the_commands_options(command: str) -> None:
+    """Every option the direct path reads is the command's, with the default
+    typer's command gives it; the command's other options are left to typer."""
+    function = {"analyze": typer_analyze, "sweep": typer_sweep}[command]
+    signature = inspect.signature(function).parameters
+    plain = direct.COMMANDS[command]
+    for name, default in plain.defaults.items():
         value = signature[name].default
         assert getattr(value, "value", value) == default, name
+    assert set(plain.defaults) == set(plain.options.values())
+    assert set(signature) - {"spec"} - set(plain.defaults) == (
+        {"memory", "training", "optimizer", "fit", "device", "plot"} if command == "analyze" else {"plot"})
     assert set(direct.FORMATS) == {choice.value for choice in Format}
+
+
+def test_a_sweep_without_typer_gives_what_typer_gives_through_the_entry_point() -> None:
+    argv = ["sweep", "specs/resnet50.arch", "--size", "224:230", "--format", "csv"]
+    run = subprocess.run([sys.executable, "-m", "archspec", *argv], cwd=ROOT, capture_output=True, text=True)
+    typer_run = CliRunner().invoke(app, argv)
+    assert (run.stdout, run.returncode) == (typer_run.stdout, 0)
+    assert run.stdout.count("\n") == 1 + 7  # a header and sizes 224 to 230
 
 
 def test_the_example_imports_neither_typer_nor_numpy_nor_rich() -> None:

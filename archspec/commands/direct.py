@@ -1,15 +1,16 @@
-"""`archspec analyze` with plain options, run without typer.
+"""`archspec analyze` and `archspec sweep` with plain options, run without typer.
 
 Building typer's command tree (typer, its vendored click, the annotations of
 every command) costs several times what analysing ResNet-50 does, and the
-most common command needs none of it.  `run_plain_analyze` reads a command
-line that typer would read to the same plain call of `analyze` (a spec and
-any of --size, --batch, --upto, --set, --dtype, --format, --convention, each
-written `--opt VALUE` or `--opt=VALUE`) and runs it; for anything else (help,
-another option, a value typer would refuse, an option given twice) it
-returns False and typer runs the command as usual, so every message and exit
-code stays typer's own.  The output is written as typer.echo writes it.
-tests/test_direct.py runs both ways on the same command lines and compares.
+commonest commands need none of it.  `run_plain` reads a command line that
+typer would read to the same plain call of `analyze` (a spec and any of
+--size, --batch, --upto, --set, --dtype, --format, --convention) or of
+`sweep` (the same but --plot), each option written `--opt VALUE` or
+`--opt=VALUE`, and runs it; for anything else (help, another option, a value
+typer would refuse, an option given twice) it returns False and typer runs
+the command as usual, so every message and exit code stays typer's own.
+The output is written as typer.echo writes it.  tests/test_direct.py runs
+both ways on the same command lines and compares.
 """
 
 from __future__ import annotations
@@ -17,39 +18,51 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import NamedTuple
+from collections.abc import Collection
+from typing import Any, NamedTuple
 
-# The options of `archspec analyze` (commands/analyze.py) read here, with the
-# defaults its signature gives them; tests/test_direct.py checks they agree.
 FORMATS = ("table", "json", "csv", "markdown")
-DEFAULTS: dict[str, object] = {"size": None, "batch": 1, "upto": None, "set_": None, "dtype": "float32",
-                               "format": "table", "convention": "burden"}
-_OPTIONS = {"--size": "size", "--batch": "batch", "--upto": "upto", "--set": "set_", "--dtype": "dtype",
-            "--format": "format", "--convention": "convention"}
+
+
+class Plain(NamedTuple):
+    """A command's plain options: option -> parameter, and each parameter's
+    default as the command's signature gives it (tests/test_direct.py checks)."""
+
+    options: dict[str, str]
+    defaults: dict[str, Any]
+    whole: tuple[str, ...]  # parameters typer reads as whole numbers
+    choices: tuple[str, ...]  # parameters typer checks against a table of names
+
+
+_SHARED = {"--size": "size", "--batch": "batch", "--upto": "upto", "--set": "set_", "--dtype": "dtype",
+           "--format": "format", "--convention": "convention"}
+COMMANDS = {
+    "analyze": Plain(_SHARED, {"size": None, "batch": 1, "upto": None, "set_": None, "dtype": "float32",
+                               "format": "table", "convention": "burden"},
+                     whole=("batch",), choices=("dtype", "convention", "format")),
+    "sweep": Plain(_SHARED, {"size": "112:672:32", "batch": None, "upto": None, "set_": None, "dtype": "float32",
+                             "format": "table", "convention": "burden"},
+                   whole=(), choices=("dtype", "convention")),
+}
 # click.echo removes these when the stream is not a terminal (click's own pattern)
 _ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
 
 
-class PlainAnalyze(NamedTuple):
-    spec: str
-    size: str | None
-    batch: int
-    upto: str | None
-    set_: list[str] | None
-    dtype: str
-    format: str
-    convention: str
-
-
-def read_plain_analyze(argv: list[str]) -> PlainAnalyze | None:
-    """The call `argv` (the arguments after the program name) makes, if it is
-    a plain `analyze`; None if typer should read it."""
+def _known(parameter: str, value: str) -> bool:
     from ..conventions import CONVENTIONS
     from ..costs.catalogue import DTYPE_BYTES
 
-    if not argv or argv[0] != "analyze":
+    tables: dict[str, Collection[str]] = {"dtype": DTYPE_BYTES, "convention": CONVENTIONS, "format": FORMATS}
+    return value in tables[parameter]
+
+
+def read_plain(argv: list[str]) -> tuple[str, str, dict[str, Any]] | None:
+    """(command, spec, parameters) of `argv` (the arguments after the program
+    name), if it is a plain `analyze` or `sweep`; None if typer should read it."""
+    if not argv or argv[0] not in COMMANDS:
         return None
-    values: dict[str, object] = dict(DEFAULTS)
+    plain = COMMANDS[argv[0]]
+    values: dict[str, Any] = dict(plain.defaults)
     given: set[str] = set()
     sets: list[str] = []
     spec: str | None = None
@@ -64,9 +77,9 @@ def read_plain_analyze(argv: list[str]) -> PlainAnalyze | None:
             i += 1
             continue
         option, equals, value = word.partition("=")
-        name = _OPTIONS.get(option)
+        name = plain.options.get(option)
         if name is None:
-            return None  # --help, the beyond options, a misspelling, `--`, `-x`
+            return None  # --help, the other options, a misspelling, `--`, `-x`
         if not equals:
             if i + 1 >= len(rest) or rest[i + 1].startswith("-"):
                 return None  # a missing value, or one click might read otherwise
@@ -80,27 +93,26 @@ def read_plain_analyze(argv: list[str]) -> PlainAnalyze | None:
             return None
         given.add(name)
         values[name] = value
-    if spec is None or not spec:
+    if not spec:
         return None
-    batch = values["batch"]
-    if isinstance(batch, str):
-        if not (batch.isascii() and batch.isdigit()):
-            return None  # typer says why it is not a whole number
-        values["batch"] = int(batch)
-    if (values["dtype"] not in DTYPE_BYTES or values["convention"] not in CONVENTIONS
-            or values["format"] not in FORMATS):
+    values["set_"] = sets or None
+    for name in plain.whole:
+        if isinstance(values[name], str):
+            if not (values[name].isascii() and values[name].isdigit()):
+                return None  # typer says why it is not a whole number
+            values[name] = int(values[name])
+    if not all(_known(name, values[name]) for name in plain.choices):
         return None  # typer lists the choices
-    return PlainAnalyze(spec, values["size"], values["batch"], values["upto"], sets or None,  # type: ignore[arg-type]
-                        str(values["dtype"]), str(values["format"]), str(values["convention"]))
+    return argv[0], spec, values
 
 
-def _echo(text: str, stream: object) -> None:
+def _echo(text: str, stream: Any) -> None:
     """Write as click.echo does: ANSI codes removed unless a terminal shows them."""
     isatty = getattr(stream, "isatty", None)
     if not (isatty is not None and isatty()):
         text = _ANSI.sub("", text)
-    stream.write(text)  # type: ignore[attr-defined]
-    stream.flush()  # type: ignore[attr-defined]
+    stream.write(text)
+    stream.flush()
 
 
 def _plain_streams() -> bool:
@@ -118,26 +130,51 @@ def _plain_streams() -> bool:
     return True
 
 
-def run_plain_analyze(argv: list[str]) -> bool:
-    """Run a plain `archspec analyze` command line; False if it is not one
-    (typer then reads it).  Exits with code 2 on a user error, as the command does."""
-    call = read_plain_analyze(argv)
-    if call is None or not _plain_streams():
-        return False
+def _analyze(spec: str, p: dict[str, Any]) -> str:
     from pathlib import Path
 
     from ..costs.engine import analyze
-    from ..errors import ArchError
     from ..gc_pause import resume_after_start_up
     from ..graph.load import load_graph
     from ..views import render
-    from .parsing import parse_overrides, parse_size, user_error_text
+    from .parsing import parse_overrides, parse_size
+
+    graph = load_graph(Path(spec), parse_overrides(p["set_"]))
+    resume_after_start_up()
+    result = analyze(graph, parse_size(p["size"]), p["batch"], p["upto"], p["dtype"], p["convention"])
+    return render(result, p["format"])
+
+
+def _sweep(spec: str, p: dict[str, Any]) -> str:
+    # as commands/sweep.py does it, without --plot
+    from pathlib import Path
+
+    from ..costs.sweep import sweep
+    from ..errors import ArchError
+    from ..gc_pause import resume_after_start_up
+    from ..views.sweep import render_rows
+    from .parsing import parse_batches, parse_set_grid, parse_sizes
+
+    if p["format"] not in ("table", "csv", "json"):
+        raise ArchError(f"--format {p['format']!r}: expected table, csv or json")
+    resume_after_start_up()
+    rows = sweep(str(Path(spec)), parse_sizes(p["size"]), parse_batches(p["batch"]), parse_set_grid(p["set_"]),
+                 p["upto"], p["dtype"], p["convention"])
+    return render_rows(rows, p["format"])
+
+
+def run_plain(argv: list[str]) -> bool:
+    """Run a plain `archspec analyze` or `sweep` command line; False if it is
+    not one (typer then reads it).  Exits with code 2 on a user error, as the command does."""
+    call = read_plain(argv)
+    if call is None or not _plain_streams():
+        return False
+    command, spec, parameters = call
+    from ..errors import ArchError
+    from .parsing import user_error_text
 
     try:
-        graph = load_graph(Path(call.spec), parse_overrides(call.set_))
-        resume_after_start_up()
-        result = analyze(graph, parse_size(call.size), call.batch, call.upto, call.dtype, call.convention)
-        text = render(result, call.format)
+        text = (_analyze if command == "analyze" else _sweep)(spec, parameters)
     except ArchError as exc:
         _echo(user_error_text(exc) + "\n", sys.stderr)
         sys.exit(2)
