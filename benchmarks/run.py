@@ -1,4 +1,5 @@
-"""archspec's speed, measured (not asserted): writes benchmarks/results.md.
+"""archspec's speed, measured (not asserted): writes benchmarks/run_results.md
+(the speed targets, before and after a change: benchmarks/targets.py, benchmarks/results.md).
 
     python benchmarks/run.py           # full run
     python benchmarks/run.py --quick   # CI: fewer repeats, no 100k chain
@@ -43,14 +44,14 @@ def timed(fn, repeats: int = 3) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
-def zoo_all_scales() -> tuple[int, int]:
+def zoo_all_scales(root: Path = ROOT) -> tuple[int, int]:
     """Every spec with a feature layer, analysed up to it at each report scale
     (plus one full pass), in this process.  Returns (specs, analyses)."""
     from archspec import analyze, load
     from archspec.graph.builtins import round_half_away
 
     specs = analyses = 0
-    for path in sorted((ROOT / "specs").glob("*.arch")):
+    for path in sorted((root / "specs").glob("*.arch")):
         graph = load(path)
         if not graph.metadata.model or not graph.input_ids:
             continue
@@ -145,7 +146,7 @@ def hostile(quick: bool) -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 100k chain (for CI)")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results.md"))
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "run_results.md"))
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
 
