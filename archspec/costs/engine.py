@@ -8,7 +8,6 @@ evaluated on shapes.  Views (table, JSON, reports) only format an
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from math import prod
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from ..conventions import Convention, get_convention
 from ..errors import ArchError
 from ..gc_pause import gc_paused
-from ..graph.layer_graph import Graph
+from ..graph.layer_graph import Graph, Node
 from ..graph.shapes import infer_shapes
 from ..kinds import Layer, Shape
 from ..kinds.shape import IMAGE
@@ -26,13 +25,14 @@ from .catalogue import DTYPE_BYTES
 from .size_notes import ChannelsFollowSize, channels_following_size, reference_size
 
 
-@dataclass(slots=True)
-class LayerCost:
-    """One layer's figures, with the layer and the shapes they were computed at."""
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a layer costs at one site, and where it was written: one object for
+    every layer of a repeated unit that sits at the same place in its unit and
+    sees the same shapes (a million-layer network of a repeated block holds a
+    handful of these, not a million)."""
 
-    name: str
     kind: str
-    inputs: list[str]
     output_shape: Shape
     params: int
     buffers: int
@@ -44,11 +44,92 @@ class LayerCost:
     line: int
     layer: Layer
     input_shapes: tuple[Shape, ...]
-    node: int  # the graph node it belongs to
     layout: str  # its output an image or a token sequence
     input_layouts: tuple[str, ...]
-    shared_params: int = 0  # learnable elements it uses but another layer holds (counted there)
-    shares: str | None = None  # the layer whose weights it uses
+    shared_params: int  # learnable elements it uses but another layer holds (counted there)
+    shares: str | None  # the layer whose weights it uses
+
+
+@dataclass(slots=True)
+class LayerCost:
+    """One layer's figures, with the layer and the shapes they were computed at.
+
+    The figures are shared with the layer's repeats; the names of its inputs
+    are read from the graph when asked for, not stored for every layer."""
+
+    name: str
+    node: int  # the graph node it belongs to
+    figures: Figures
+    graph_nodes: list[Node] = field(repr=False, compare=False)
+
+    @property
+    def inputs(self) -> list[str]:
+        nodes = self.graph_nodes
+        return [nodes[j].name for j in nodes[self.node].inputs]
+
+    @property
+    def kind(self) -> str:
+        return self.figures.kind
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.figures.output_shape
+
+    @property
+    def params(self) -> int:
+        return self.figures.params
+
+    @property
+    def buffers(self) -> int:
+        return self.figures.buffers
+
+    @property
+    def flops(self) -> int:
+        return self.figures.flops
+
+    @property
+    def macs(self) -> int:
+        return self.figures.macs
+
+    @property
+    def feature_bytes(self) -> int:
+        return self.figures.feature_bytes
+
+    @property
+    def param_bytes(self) -> int:
+        return self.figures.param_bytes
+
+    @property
+    def path(self) -> str:
+        return self.figures.path
+
+    @property
+    def line(self) -> int:
+        return self.figures.line
+
+    @property
+    def layer(self) -> Layer:
+        return self.figures.layer
+
+    @property
+    def input_shapes(self) -> tuple[Shape, ...]:
+        return self.figures.input_shapes
+
+    @property
+    def layout(self) -> str:
+        return self.figures.layout
+
+    @property
+    def input_layouts(self) -> tuple[str, ...]:
+        return self.figures.input_layouts
+
+    @property
+    def shared_params(self) -> int:
+        return self.figures.shared_params
+
+    @property
+    def shares(self) -> str | None:
+        return self.figures.shares
 
     @property
     def site(self) -> Site:
@@ -165,7 +246,7 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
                       input_layout=graph.nodes[inputs[0]].layout)
     for i in inputs:
         result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
-    readers = Counter(j for i in nodes for j in graph.nodes[i].inputs)
+    readers = _readers(graph, nodes)
     with gc_paused():
         _cost_layers(graph, nodes, shapes, readers, rules, width, result)
     if size is not None and size != reference_size(graph):
@@ -174,64 +255,85 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     return result
 
 
-def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], readers: Counter[int],
+def _readers(graph: Graph, nodes: list[int]) -> bytearray:
+    """How many of `nodes` read each node: 0, 1 or 2 for two or more (all the
+    engine asks is whether one layer alone reads it); a byte a node."""
+    readers = bytearray(len(graph.nodes))
+    for i in nodes:
+        for j in graph.nodes[i].inputs:
+            if readers[j] < 2:
+                readers[j] += 1
+    return readers
+
+
+def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], readers: bytearray,
                  rules: Convention, width: int, result: Analysis) -> None:
     """One LayerCost per layer of `nodes`, accumulated into `result.totals`."""
     totals, batch = result.totals, result.batch
-    # Repeated units share their layer objects (the expander caches them), so a
-    # layer met again on the same input shapes costs the same: price it once.
-    seen: dict[tuple[int, tuple[Shape | None, ...]], tuple[int, int, int, int, int]] = {}
-    # Equal input shapes and layouts are kept as one object each: a million
-    # layers of a repeated unit hold a handful of tuples, not two million.
+    # Repeated units share their layer objects and locations (the expander
+    # caches them), so a layer met again at the same place on the same input
+    # shapes costs the same: priced once, its figures one shared object.
+    seen: dict[tuple[Any, ...], Figures] = {}
+    prices: dict[tuple[int, tuple[Shape, ...]], tuple[int, int, int, int, int]] = {}
+    # Equal input shapes and layouts are kept as one object each.
     same: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    numbers: dict[int, int] = {}
+    graph_nodes = graph.nodes
     for i in nodes:
-        node = graph.nodes[i]
+        node = graph_nodes[i]
         layer = node.layer
         if layer is None:
             continue
         ins: tuple[Shape, ...] = tuple(shapes[j] for j in node.inputs)  # type: ignore[misc]
         ins = same.setdefault(ins, ins)
-        layouts = tuple(graph.nodes[j].layout for j in node.inputs)
-        layouts = same.setdefault(layouts, layouts)
         out = shapes[i]
         assert out is not None
-        key = (id(layer), ins)
-        if key not in seen:
-            seen[key] = priced(layer, Site(layer, ins, out), rules)
-        params, buffers, flops, macs, inside = seen[key]
-        shared = 0
-        owner_out = shapes[node.shares] if node.shares is not None else None
-        if owner_out is not None:  # its owner is analysed too
-            owner = graph.nodes[node.shares]  # type: ignore[index]
-            assert owner.layer is not None
-            owner_ins: tuple[Shape, ...] = tuple(shapes[j] for j in owner.inputs)  # type: ignore[misc]
-            shared, shared_buffers = shared_counts(layer, Site(layer, ins, out), owner.layer,
-                                                   Site(owner.layer, owner_ins, owner_out))
-            params, buffers = params - shared, buffers - shared_buffers
-        if batch != 1:  # (at batch 1 the priced figures are kept as they are: one object per repeated layer)
-            flops *= batch
-            macs *= batch
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
         # its input only when no other layer reads that input.  The reference's
         # accounting follows the kind's storage, not a PyTorch argument
         # (inplace=) that changes where a framework puts the output (peak memory).
         in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
-        kept = 0 if in_place else layer.feature_arrays
-        feature = (kept * prod(out) + inside) * width * batch
-        feature = numbers.setdefault(feature, feature)  # (one int object per distinct figure, as the shapes)
-        param_bytes = (params + buffers) * width
-        param_bytes = numbers.setdefault(param_bytes, param_bytes)
-        cost = LayerCost(node.name, node.kind, [graph.nodes[j].name for j in node.inputs], out,
-                         params, buffers, flops, macs, feature, param_bytes,
-                         node.location.path, node.location.line, layer, ins, i, node.layout, layouts, shared,
-                         graph.nodes[node.shares].name if node.shares is not None else None)
-        result.layers.append(cost)
-        totals.params += params
-        totals.buffers += buffers
-        totals.flops += flops
-        totals.macs += macs
-        totals.feature_bytes += feature
+        key = (id(layer), ins, out, node.location, node.layout, in_place,
+               tuple(graph_nodes[j].layout for j in node.inputs))
+        figures = seen.get(key) if node.shares is None else None
+        if figures is None:
+            price = prices.get((id(layer), ins))
+            if price is None:
+                price = prices[id(layer), ins] = priced(layer, Site(layer, ins, out), rules)
+            figures = _figures(graph, node, ins, out, in_place, shapes, price, width, batch)
+            if node.shares is None:
+                seen[key] = figures
+        result.layers.append(LayerCost(node.name, i, figures, graph_nodes))
+        totals.params += figures.params
+        totals.buffers += figures.buffers
+        totals.flops += figures.flops
+        totals.macs += figures.macs
+        totals.feature_bytes += figures.feature_bytes
         totals.output_shape = out
         totals.output_layout = node.layout
     totals.param_bytes = (totals.params + totals.buffers) * width
+
+
+def _figures(graph: Graph, node: Node, ins: tuple[Shape, ...], out: Shape, in_place: bool,
+             shapes: list[Shape | None], price: tuple[int, int, int, int, int], width: int,
+             batch: int) -> Figures:
+    """One layer's figures at its site, from its kind's `price` there."""
+    layer = node.layer
+    assert layer is not None
+    params, buffers, flops, macs, inside = price
+    shared = 0
+    owner_out = shapes[node.shares] if node.shares is not None else None
+    if owner_out is not None:  # its owner is analysed too
+        owner = graph.nodes[node.shares]  # type: ignore[index]
+        assert owner.layer is not None
+        owner_ins: tuple[Shape, ...] = tuple(shapes[j] for j in owner.inputs)  # type: ignore[misc]
+        shared, shared_buffers = shared_counts(layer, Site(layer, ins, out), owner.layer,
+                                               Site(owner.layer, owner_ins, owner_out))
+        params, buffers = params - shared, buffers - shared_buffers
+    flops *= batch
+    macs *= batch
+    kept = 0 if in_place else layer.feature_arrays
+    feature = (kept * prod(out) + inside) * width * batch
+    return Figures(node.kind, out, params, buffers, flops, macs, feature, (params + buffers) * width,
+                   node.location.path, node.location.line, layer, ins, node.layout,
+                   tuple(graph.nodes[j].layout for j in node.inputs), shared,
+                   graph.nodes[node.shares].name if node.shares is not None else None)
