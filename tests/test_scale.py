@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from archspec import load, loads
+from archspec import analyze, load, loads
 from archspec.graph.expand import Expander
 
 
@@ -83,3 +83,48 @@ def test_every_zoo_spec_expands_the_same_with_replay(spec: Path, monkeypatch: py
         without_replay(patch)
         run = load(spec)
     assert graph_facts(replayed) == graph_facts(run)
+
+
+def layer_facts(analysis: Any) -> list[tuple[Any, ...]]:
+    return [(c.name, c.node, c.inputs, c.kind, c.output_shape, c.params, c.buffers, c.flops, c.macs,
+             c.feature_bytes, c.param_bytes, c.path, c.line, c.layer, c.input_shapes, c.layout, c.input_layouts,
+             c.shared_params, c.shares) for c in analysis.layers]
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_repeated_layers_share_their_figures_and_cost_what_each_costs_alone(
+        batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Layers at one place of a repeated unit, on equal shapes, share one figures
+    object; every layer's figures are those of the network expanded without replay."""
+    shared = analyze(loads(REPEATS[0]), batch=batch)
+    with monkeypatch.context() as patch:
+        without_replay(patch)
+        alone = analyze(loads(REPEATS[0]), batch=batch)
+    assert layer_facts(shared) == layer_facts(alone)
+    assert shared.totals == alone.totals
+    by_name = {c.name: c for c in shared.layers}
+    assert all(by_name[f"unit{k}.relu"].figures is by_name["unit1.relu"].figures for k in range(2, 7))
+    assert by_name["unit1.conv"].figures is not by_name["unit1.relu"].figures
+    # the names of a layer's inputs, read from the graph: the unit's conv reads the previous unit's relu
+    assert by_name["unit3.conv"].inputs == ["unit2.relu"]
+    assert by_name["unit1.conv"].inputs == ["input"]
+
+
+def test_layers_written_apart_keep_figures_of_their_own() -> None:
+    # Equal kinds on equal shapes, written on lines 2 and 3: each figures object names its own line.
+    costs = analyze(loads("input 4 x 8 x 8\na = relu\nb = relu\n")).layers
+    assert [c.line for c in costs] == [2, 3]
+    assert costs[0].figures is not costs[1].figures
+
+
+def test_a_sweep_over_set_values_parses_each_file_once() -> None:
+    from archspec.syntax.parser import parse, parses_remembered
+
+    text = "input 3 x 8 x 8\nrelu\n"
+    assert parse(text, "a.arch") is not parse(text, "a.arch")
+    with parses_remembered():
+        first = parse(text, "a.arch")
+        assert parse(text, "a.arch") is first
+        assert parse(text, "b.arch") is not first  # another file, another tree (its locations name it)
+        assert parse(text + "relu\n", "a.arch") is not first  # the file changed
+    assert parse(text, "a.arch") is not first

@@ -300,6 +300,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
     running = [(h, w) for h, w, one, _ in per_size if one is not None]
     notes = iter(channels_following_sizes(graph, nodes, running))
     rows = []
+    tokens = graph.nodes[graph.input_ids[0]].layout == TOKENS  # (a scan of every node: once, not per row)
     for h, w, one, error in per_size:
         said = next(notes) if one is not None else []
         for batch in batches:
@@ -308,8 +309,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
                 figures = dict(one)
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said,
-                                 graph.nodes[graph.input_ids[0]].layout == TOKENS))
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said, tokens))
     return rows
 
 
@@ -331,6 +331,7 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
     notes = iter(channels_following_sizes(graph, nodes, running))
     refusals = Refusals(graph, nodes)
     rows = []
+    tokens = graph.nodes[graph.input_ids[0]].layout == TOKENS  # (a scan of every node: once, not per row)
     for p, (h, w) in enumerate(sizes):
         one = None if failed[p] else {q: int(totals[q][p]) for q in QUANTITIES}
         error = None if one is not None else refusals.why((h, w)) or "the network does not run at this size"
@@ -341,8 +342,7 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                 figures = dict(one)
                 for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
                     figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said,
-                                 graph.nodes[graph.input_ids[0]].layout == TOKENS))
+            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said, tokens))
     return rows
 
 
@@ -404,13 +404,15 @@ def sweep(path: str, sizes: list[tuple[int, int]], batches: list[int],
           set_grid: list[dict[str, Any]], upto: str | None = None, dtype: str = "float32",
           convention: str = "burden") -> list[SweepRow]:
     from ..graph.load import load_graph
+    from ..syntax.parser import parses_remembered
 
     points = len(sizes) * len(batches) * max(len(set_grid), 1)
     if points > MAX_POINTS:
         raise ArchError(f"the grid has {points:,} points (sizes x batches x parameter values); "
                         f"at most {MAX_POINTS:,} are swept at once")
     rows: list[SweepRow] = []
-    for values in set_grid or [{}]:
-        graph = load_graph(path, values)
-        rows.extend(sweep_graph(graph, sizes, batches, upto, dtype, convention, values))
+    with parses_remembered():  # the files are read for every value, but parsed once
+        for values in set_grid or [{}]:
+            graph = load_graph(path, values)
+            rows.extend(sweep_graph(graph, sizes, batches, upto, dtype, convention, values))
     return rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import pprint
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -174,10 +175,38 @@ def _expected(names: set[str]) -> str:
     return ", ".join(shown)
 
 
+# While a caller reads the same files many times (a sweep loads its spec once
+# per --set value), the syntax tree of a text already parsed is given again:
+# trees are immutable, and parsing was most of the cost of each load.
+_remembered: dict[tuple[str, str], Module] | None = None
+
+
+@contextmanager
+def parses_remembered() -> Iterator[None]:
+    """Within this, `parse` of a text and path it has parsed gives the same tree."""
+    global _remembered
+    outer = _remembered
+    if outer is None:
+        _remembered = {}
+    try:
+        yield
+    finally:
+        _remembered = outer
+
+
 def parse(source: str, path: str = "<string>") -> Module:
     """Parse spec text; any problem becomes an ArchError pointing at the text."""
     if not isinstance(source, str):
         raise ArchError(f"a spec's text is a string, not {type(source).__name__}", argument="text")
+    if _remembered is None:
+        return _parse(source, path)
+    key = (source, path)
+    if key not in _remembered:
+        _remembered[key] = _parse(source, path)
+    return _remembered[key]
+
+
+def _parse(source: str, path: str) -> Module:
     source = source.removeprefix(BOM)
     try:
         with gc_paused():
