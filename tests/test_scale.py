@@ -94,8 +94,9 @@ def layer_facts(analysis: Any) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("batch", [1, 3])
 def test_repeated_layers_share_their_figures_and_cost_what_each_costs_alone(
         batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Layers at one place of a repeated unit, on equal shapes, share one figures
-    object; every layer's figures are those of the network expanded without replay."""
+    """Replayed layers (the same layer and location objects as the recorded ones),
+    on equal shapes, share one figures object; every layer's figures are those of
+    the network expanded without replay, where no two layers share a location."""
     shared = analyze(loads(REPEATS[0]), batch=batch)
     with monkeypatch.context() as patch:
         without_replay(patch)
@@ -103,8 +104,10 @@ def test_repeated_layers_share_their_figures_and_cost_what_each_costs_alone(
     assert layer_facts(shared) == layer_facts(alone)
     assert shared.totals == alone.totals
     by_name = {c.name: c for c in shared.layers}
-    assert all(by_name[f"unit{k}.relu"].figures is by_name["unit1.relu"].figures for k in range(2, 7))
-    assert by_name["unit1.conv"].figures is not by_name["unit1.relu"].figures
+    # the second call ran the body and recorded it; the third to sixth replayed it
+    assert all(by_name[f"unit{k}.relu"].figures is by_name["unit2.relu"].figures for k in range(3, 7))
+    assert by_name["unit1.relu"].figures is not by_name["unit2.relu"].figures
+    assert len({id(c.figures) for c in alone.layers}) == len(alone.layers)
     # the names of a layer's inputs, read from the graph: the unit's conv reads the previous unit's relu
     assert by_name["unit3.conv"].inputs == ["unit2.relu"]
     assert by_name["unit1.conv"].inputs == ["input"]

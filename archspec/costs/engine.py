@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any
 
 from ..conventions import Convention, get_convention
 from ..errors import ArchError
@@ -25,12 +24,14 @@ from .catalogue import DTYPE_BYTES
 from .size_notes import ChannelsFollowSize, channels_following_size, reference_size
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Figures:
     """What a layer costs at one site, and where it was written: one object for
     every layer of a repeated unit that sits at the same place in its unit and
     sees the same shapes (a million-layer network of a repeated block holds a
-    handful of these, not a million)."""
+    handful of these, not a million).  Shared, so never changed once made (not
+    frozen: a frozen dataclass is several times slower to make, and a flat
+    network makes one per layer)."""
 
     kind: str
     output_shape: Shape
@@ -237,18 +238,19 @@ def analyze(graph: Graph, size: tuple[int, int] | None = None, batch: int = 1,
     check_batch(batch)
     check_size(size)
     nodes = analysed_nodes(graph, upto)
-    with gc_paused():  # the collector would rescan the whole graph over and over (2 s at 100,000 layers)
-        shapes = infer_shapes(graph, size, nodes)
-    inputs = graph.input_ids  # a scan of every node: read once
-    first_input = shapes[inputs[0]]
-    assert first_input is not None
-    result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype,
-                      input_layout=graph.nodes[inputs[0]].layout)
-    for i in inputs:
-        result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
-    readers = _readers(graph, nodes)
+    # The collector would rescan the whole graph over and over (2 s at 100,000
+    # layers); paused once, not per step: resuming it costs a pass over what
+    # was made meanwhile (75 ms at 100,000 layers).
     with gc_paused():
-        _cost_layers(graph, nodes, shapes, readers, rules, width, result)
+        shapes = infer_shapes(graph, size, nodes)
+        inputs = graph.input_ids  # a scan of every node: read once
+        first_input = shapes[inputs[0]]
+        assert first_input is not None
+        result = Analysis(graph.metadata.model or "", first_input, batch, rules.name, dtype,
+                          input_layout=graph.nodes[inputs[0]].layout)
+        for i in inputs:
+            result.input_shapes[graph.nodes[i].name] = shapes[i]  # type: ignore[assignment]
+        _cost_layers(graph, nodes, shapes, _readers(graph, nodes), rules, width, result)
     if size is not None and size != reference_size(graph):
         result.size_notes = channels_following_size(
             graph, nodes, {cost.node: cost.input_shapes[0][0] for cost in result.layers})
@@ -269,52 +271,62 @@ def _readers(graph: Graph, nodes: list[int]) -> bytearray:
 def _cost_layers(graph: Graph, nodes: list[int], shapes: list[Shape | None], readers: bytearray,
                  rules: Convention, width: int, result: Analysis) -> None:
     """One LayerCost per layer of `nodes`, accumulated into `result.totals`."""
-    totals, batch = result.totals, result.batch
-    # Repeated units share their layer objects and locations (the expander
-    # caches them), so a layer met again at the same place on the same input
-    # shapes costs the same: priced once, its figures one shared object.
-    seen: dict[tuple[Any, ...], Figures] = {}
+    batch = result.batch
+    # Replayed instances of a block share their layer and location objects
+    # (graph/replay.py): a layer met again at the same place, on equal inputs,
+    # costs the same, so its figures are one object.  Layers whose kind and
+    # arguments are equal share a layer object too: priced once per input shape.
+    seen: dict[tuple[int, int, bool], Figures] = {}
     prices: dict[tuple[int, tuple[Shape, ...]], tuple[int, int, int, int, int]] = {}
-    # Equal input shapes and layouts are kept as one object each.
-    same: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    same: dict[tuple[Shape, ...], tuple[Shape, ...]] = {}  # equal input shapes kept as one tuple
     graph_nodes = graph.nodes
+    add = result.layers.append
+    params = buffers = flops = macs = feature = 0
+    last: Node | None = None
     for i in nodes:
         node = graph_nodes[i]
         layer = node.layer
         if layer is None:
             continue
-        ins: tuple[Shape, ...] = tuple(shapes[j] for j in node.inputs)  # type: ignore[misc]
-        ins = same.setdefault(ins, ins)
-        out = shapes[i]
-        assert out is not None
+        inputs = node.inputs
+        ins: tuple[Shape, ...] = tuple([shapes[j] for j in inputs])  # type: ignore[misc]
+        layouts = tuple([graph_nodes[j].layout for j in inputs])
         # autonn (the reference's runtime, Net/optimizeVars.m) writes a ReLU over
         # its input only when no other layer reads that input.  The reference's
         # accounting follows the kind's storage, not a PyTorch argument
         # (inplace=) that changes where a framework puts the output (peak memory).
-        in_place = layer.storage.inference == "in place" and readers[node.inputs[0]] == 1
-        key = (id(layer), ins, out, node.location, node.layout, in_place,
-               tuple(graph_nodes[j].layout for j in node.inputs))
-        figures = seen.get(key) if node.shares is None else None
-        if figures is None:
+        in_place = layer.storage.inference == "in place" and readers[inputs[0]] == 1
+        key = (id(layer), id(node.location), in_place)
+        figures = seen.get(key)
+        if (figures is None or node.shares is not None or figures.input_shapes != ins
+                or figures.layout != node.layout or figures.input_layouts != layouts):
+            ins = same.setdefault(ins, ins)
+            out = shapes[i]
+            assert out is not None
             price = prices.get((id(layer), ins))
             if price is None:
                 price = prices[id(layer), ins] = priced(layer, Site(layer, ins, out), rules)
-            figures = _figures(graph, node, ins, out, in_place, shapes, price, width, batch)
+            figures = _figures(graph, node, ins, out, layouts, in_place, shapes, price, width, batch)
             if node.shares is None:
                 seen[key] = figures
-        result.layers.append(LayerCost(node.name, i, figures, graph_nodes))
-        totals.params += figures.params
-        totals.buffers += figures.buffers
-        totals.flops += figures.flops
-        totals.macs += figures.macs
-        totals.feature_bytes += figures.feature_bytes
-        totals.output_shape = out
-        totals.output_layout = node.layout
+        add(LayerCost(node.name, i, figures, graph_nodes))
+        params += figures.params
+        buffers += figures.buffers
+        flops += figures.flops
+        macs += figures.macs
+        feature += figures.feature_bytes
+        last = node
+    totals = result.totals
+    totals.params, totals.buffers, totals.flops, totals.macs = params, buffers, flops, macs
+    totals.feature_bytes = feature
+    if last is not None:
+        totals.output_shape = result.layers[-1].output_shape
+        totals.output_layout = last.layout
     totals.param_bytes = (totals.params + totals.buffers) * width
 
 
-def _figures(graph: Graph, node: Node, ins: tuple[Shape, ...], out: Shape, in_place: bool,
-             shapes: list[Shape | None], price: tuple[int, int, int, int, int], width: int,
+def _figures(graph: Graph, node: Node, ins: tuple[Shape, ...], out: Shape, layouts: tuple[str, ...],
+             in_place: bool, shapes: list[Shape | None], price: tuple[int, int, int, int, int], width: int,
              batch: int) -> Figures:
     """One layer's figures at its site, from its kind's `price` there."""
     layer = node.layer
@@ -334,6 +346,5 @@ def _figures(graph: Graph, node: Node, ins: tuple[Shape, ...], out: Shape, in_pl
     kept = 0 if in_place else layer.feature_arrays
     feature = (kept * prod(out) + inside) * width * batch
     return Figures(node.kind, out, params, buffers, flops, macs, feature, (params + buffers) * width,
-                   node.location.path, node.location.line, layer, ins, node.layout,
-                   tuple(graph.nodes[j].layout for j in node.inputs), shared,
+                   node.location.path, node.location.line, layer, ins, node.layout, layouts, shared,
                    graph.nodes[node.shares].name if node.shares is not None else None)

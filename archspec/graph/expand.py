@@ -327,8 +327,11 @@ class Expander(Evaluator):
 
     @staticmethod
     def step_names(steps: list[Step], prefix: str, statement: str | None) -> list[str]:
-        if statement is not None and len(steps) == 1 and steps[0].name is None:
-            return [prefix + statement]
+        if len(steps) == 1:  # the commonest chain, one step: nothing to number
+            step = steps[0]
+            if step.name is not None:
+                return [prefix + step.name]
+            return [prefix + (statement if statement is not None else step.label)]
         base = prefix + (statement + "." if statement is not None else "")
         totals = Counter(s.label for s in steps if s.name is None)
         seen: Counter[str] = Counter()

@@ -249,15 +249,17 @@ def load_graph(path: str | Path, overrides: dict[str, Any] | None = None,
         real = found  # read_text says what is wrong with it
     if disguised(found, real):
         raise ArchError(f"{display} is a link to a file that is not a spec (*.arch); its text is not read")
-    module = parse(read_text(found, display), display)
-    return build_graph(module, overrides or {}, allow_imports)
+    with gc_paused():  # once for parsing and expanding: resuming the collector costs a pass over what was made
+        module = parse(read_text(found, display), display)
+        return build_graph(module, overrides or {}, allow_imports)
 
 
 def load_graph_from_text(text: str, path: str = "<string>", overrides: dict[str, Any] | None = None,
                          allow_imports: list[Path] | None = None) -> Graph:
     if not isinstance(path, str):
         raise ArchError(f"a spec's path is a string, not {type(path).__name__}", argument="path")
-    return build_graph(parse(text, path), overrides or {}, allow_imports)
+    with gc_paused():
+        return build_graph(parse(text, path), overrides or {}, allow_imports)
 
 
 def build_graph(module: Module, overrides: dict[str, Any], allow_imports: list[Path] | None = None) -> Graph:
