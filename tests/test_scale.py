@@ -64,15 +64,30 @@ def test_a_replayed_block_instance_is_what_its_body_makes(text: str, monkeypatch
     assert graph_facts(replayed) == graph_facts(run)
 
 
-def test_replay_is_used_and_shares_locations_and_shapes() -> None:
+def test_replay_is_used_and_shares_locations_and_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Not vacuous: six calls of one unit record once and replay four times, and a
     replayed layer holds the very location and shape objects of the recorded one."""
+    from archspec.graph import replay
+
+    replays = []
+    real = replay.replay
+    monkeypatch.setattr(replay, "replay", lambda *args: replays.append(args[-2]) or real(*args))
     graph = loads(REPEATS[0])
-    units = [graph.nodes[graph.index[f"unit{k}.conv"]] for k in range(1, 7)]
     # the second call ran the body and recorded it; the third to sixth are its replays
+    assert replays == ["unit3", "unit4", "unit5", "unit6"]
+    units = [graph.nodes[graph.index[f"unit{k}.conv"]] for k in range(1, 7)]
     assert all(unit.location is units[1].location for unit in units[2:])
     assert graph.reference_shapes[graph.index["unit6.conv"]] is graph.reference_shapes[graph.index["unit2.conv"]]
-    assert units[0].location is not units[1].location  # the body ran for the first two calls
+
+
+def test_layers_made_at_one_place_share_one_location() -> None:
+    # `relu x 4` makes four layers at line 2, column 1: one Location object, as the
+    # analysis shares the figures of layers with the same layer and location objects
+    graph = loads("input 3 x 8 x 8\nrelu x 4\nrelu\n")
+    first, *others, last = [node.location for node in graph.nodes[1:]]
+    assert (first.line, first.column, last.line) == (2, 1, 3)
+    assert all(location is first for location in others)
+    assert last is not first
 
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.arch")) + sorted(SPECS.glob("*/*.arch")),
@@ -94,9 +109,9 @@ def layer_facts(analysis: Any) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("batch", [1, 3])
 def test_repeated_layers_share_their_figures_and_cost_what_each_costs_alone(
         batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Replayed layers (the same layer and location objects as the recorded ones),
-    on equal shapes, share one figures object; every layer's figures are those of
-    the network expanded without replay, where no two layers share a location."""
+    """Layers with the same layer and location objects (a unit's layers, made or
+    replayed), on equal shapes, share one figures object; every layer's figures
+    are those of the network expanded without replay."""
     shared = analyze(loads(REPEATS[0]), batch=batch)
     with monkeypatch.context() as patch:
         without_replay(patch)
@@ -104,10 +119,11 @@ def test_repeated_layers_share_their_figures_and_cost_what_each_costs_alone(
     assert layer_facts(shared) == layer_facts(alone)
     assert shared.totals == alone.totals
     by_name = {c.name: c for c in shared.layers}
-    # the second call ran the body and recorded it; the third to sixth replayed it
-    assert all(by_name[f"unit{k}.relu"].figures is by_name["unit2.relu"].figures for k in range(3, 7))
-    assert by_name["unit1.relu"].figures is not by_name["unit2.relu"].figures
-    assert len({id(c.figures) for c in alone.layers}) == len(alone.layers)
+    # one place in the unit, one layer object, equal shapes: one figures object, made or replayed
+    for analysis in (shared, alone):
+        relus = [c for c in analysis.layers if c.kind == "relu"]
+        assert len(relus) == 6 and all(c.figures is relus[0].figures for c in relus)
+    assert by_name["unit1.conv"].figures is not by_name["unit1.relu"].figures
     # the names of a layer's inputs, read from the graph: the unit's conv reads the previous unit's relu
     assert by_name["unit3.conv"].inputs == ["unit2.relu"]
     assert by_name["unit1.conv"].inputs == ["input"]

@@ -67,6 +67,10 @@ class Expander(Evaluator):
         self.block_sizes: dict[int, int] = {}  # by id(Block): the most layers one call has made
         # block instances by their output node: (block, first node, one past the last)
         self.instances: dict[int, tuple[str, int, int]] = {}
+        # One Location object per place in the text: `relu x 999999` makes its
+        # layers at one place, and the analysis shares the figures of layers
+        # whose layer and location objects are the same (costs/engine.py).
+        self.locations: dict[tuple[str, int, int, int], Location] = {}
         self.estimate = LayerEstimate()  # layers a call makes at least, before it is made
         self.too_small_at_reference = False
         self._layer_cache: dict[tuple[Any, ...], Layer] = {}
@@ -608,7 +612,10 @@ class Expander(Evaluator):
                              "anyone can run (check the repeat counts)", module, pos)
         number = len(graph.nodes)  # one int object for the index, the tensor and the inputs that read it
         graph.index[name] = number
-        location = Location(module.path, pos.line, pos.column, pos.width)
+        place = (module.path, pos.line, pos.column, pos.width)
+        location = self.locations.get(place)
+        if location is None:
+            location = self.locations[place] = Location(*place)
         layout = (layout_of_input if layer is None else
                   graph.nodes[inputs[0]].layout if layer.layout == SAME else layer.layout)
         graph.nodes.append(Node(name, layer, inputs, location, shape, fixed, layout))
