@@ -17,9 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from archspec.cli import app
-from archspec.commands import direct
+from archspec.commands import direct, options
 from archspec.commands.analyze import analyze as typer_analyze
-from archspec.commands.options import Format
 from archspec.commands.sweep import sweep as typer_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +30,8 @@ SAME = [
     ["analyze", "specs/vgg-vd-16.arch", "--format", "markdown", "--dtype", "float16", "--size", "300x200"],
     ["analyze", "specs/resnet50.arch", "--convention", "fvcore", "--upto", "features_7_2_id_relu"],
     ["analyze", "specs/googlenet.arch", "--batch=007", "--convention=calflops", "--format=csv"],
+    ["analyze", "specs/alexnet.arch", "--format", "text"],
+    ["analyze", "specs/alexnet.arch", "--format=table"],  # the earlier name of text
     # user errors: one message, exit code 2, both ways
     ["analyze", "specs/no-such-spec.arch"],
     ["analyze", "specs/resnet50.arch", "--size", "22x"],
@@ -45,7 +46,8 @@ SAME = [
     ["sweep", "specs/alexnet.arch", "--format=json", "--upto", "fc6", "--dtype", "float16"],
     ["sweep", "specs/densenet121.arch", "--size", "224", "--set", "growth=16,32", "--set", "b4=8,16", "--format", "csv"],
     ["sweep", "./specs//vgg-vd-16.arch", "--size=64:512:64", "--convention", "thop"],
-    ["sweep", "specs/resnet50.arch", "--format", "yaml"],
+    ["sweep", "specs/alexnet.arch", "--size", "100:400:50", "--format", "markdown", "--convention", "macs"],
+    ["sweep", "specs/alexnet.arch", "--size", "224", "--format", "table"],
     ["sweep", "specs/resnet50.arch", "--size", "0:10"],
     ["sweep", "specs/resnet50.arch", "--batch", "0"],
     ["sweep", "specs/resnet50.arch", "--set", "nothing=1,2"],
@@ -72,6 +74,8 @@ LEFT_TO_TYPER = [
     ["--allow-imports", "specs", "analyze", "specs/resnet50.arch"],
     ["sweep", "specs/resnet50.arch", "--plot", "x.png"],
     ["sweep", "specs/resnet50.arch", "--dtype", "float8"],
+    ["sweep", "specs/resnet50.arch", "--format", "yaml"],
+    ["sweep", "specs/resnet50.arch", "--format", "Text"],
     ["sweep", "--help"],
     ["explain", "specs/resnet50.arch"],
     ["--help"],
@@ -127,7 +131,7 @@ def test_the_direct_options_are_the_commands_options(command: str) -> None:
     assert set(plain.defaults) == set(plain.options.values())
     assert set(signature) - {"spec"} - set(plain.defaults) == (
         {"memory", "training", "optimizer", "fit", "device", "plot"} if command == "analyze" else {"plot"})
-    assert set(direct.FORMATS) == {choice.value for choice in Format}
+    assert direct.FORMATS == options.FORMATS and direct.FORMAT_ALIASES == options.FORMAT_ALIASES
 
 
 def test_a_sweep_without_typer_gives_what_typer_gives_through_the_entry_point() -> None:
