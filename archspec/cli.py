@@ -11,11 +11,21 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+# The command line does no matrix products, but numpy's OpenBLAS starts a
+# thread per core when numpy is imported (a sweep, a figure), and on two
+# cores their start and spin cost a sweep of 1,000 sizes about a sixth of its
+# time (benchmarks/results.md).  A value the user set is kept.
+SINGLE_THREADED_BLAS = {"OPENBLAS_NUM_THREADS": "1"}
+
 
 def main() -> None:
     """Entry point: user errors end in one message and exit code 2, never a traceback."""
+    import os
+
     from .gc_pause import pause_for_start_up, resume_after_start_up
 
+    for name, value in SINGLE_THREADED_BLAS.items():
+        os.environ.setdefault(name, value)
     pause_for_start_up()
     try:
         from .commands.direct import run_plain

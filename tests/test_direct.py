@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -158,3 +159,16 @@ def test_python_dash_m_archspec_runs_the_command_line() -> None:
     run = subprocess.run([sys.executable, "-m", "archspec", "analyze", "specs/no-such.arch"], cwd=ROOT,
                          capture_output=True, text=True)
     assert (run.returncode, run.stderr) == (2, "error: no such spec file: specs/no-such.arch\n")
+
+
+def test_the_command_line_keeps_blas_to_one_thread_unless_told_otherwise() -> None:
+    # what the environment says when the sweep has run (numpy was imported under it)
+    script = ("import os, sys\nfrom archspec.cli import main\nsys.argv = ['archspec', 'sweep', "
+              "'specs/resnet50.arch', '--size', '224', '--format', 'csv']\ntry:\n    main()\n"
+              "except SystemExit:\n    pass\nprint('numpy' in sys.modules, os.environ['OPENBLAS_NUM_THREADS'], "
+              "file=sys.stderr)\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    for given, seen in ((None, "True 1"), ("2", "True 2")):
+        run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                             env=env if given is None else {**env, "OPENBLAS_NUM_THREADS": given})
+        assert run.stderr.splitlines()[-1] == seen
