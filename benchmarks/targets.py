@@ -46,6 +46,11 @@ def _blocks(layers: int) -> str:
             f"unit x {layers // 3}\n")
 
 
+def _repeat(layers: int) -> str:
+    """One layer repeated: `relu x N` (a repeat of a layer, not of a block)."""
+    return f"input 16 x 32 x 32\nrelu x {layers}\n"
+
+
 def probe(name: str, size: int) -> dict[str, float]:
     """One measurement in this process: wall and CPU seconds of the work."""
     import resource
@@ -53,11 +58,11 @@ def probe(name: str, size: int) -> dict[str, float]:
     from archspec import analyze, loads
 
     clock, cpu = time.perf_counter, time.process_time
-    if name in ("flat", "blocks"):
+    if name in ("flat", "blocks", "repeat"):
         import archspec.syntax.parser as parser
 
         parser.MAX_TOKENS = max(parser.MAX_TOKENS, 3 * size)  # the speed of parsing, not the limit, is measured
-        text = _flat(size) if name == "flat" else _blocks(size)
+        text = {"flat": _flat, "blocks": _blocks, "repeat": _repeat}[name](size)
         w, c = clock(), cpu()
         graph = loads(text)
         load_wall, load_cpu = clock() - w, cpu() - c
@@ -153,7 +158,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout to compare with")
     parser.add_argument("--specs-from", type=Path, help="the checkout whose specs/ are read (default: --before's)")
     parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--only", default="", help="start-up,sweep,zoo,flat,blocks,curve")
+    parser.add_argument("--only", default="", help="start-up,sweep,zoo,flat,blocks,curve,repeat")
     parser.add_argument("--largest", type=int, default=1_000_000, help="the largest block-built network")
     parser.add_argument("--readme", action="store_true",
                         help="copy results.md's summary table into the README's Speed section, and stop")
@@ -171,7 +176,7 @@ def main() -> None:
     SPECS_FROM = (args.specs_from or args.before or ROOT).resolve()
     for tree in trees.values():
         compile_tree(tree)
-    only = set(args.only.split(",")) if args.only else {"start-up", "sweep", "zoo", "flat", "blocks", "curve"}
+    only = set(args.only.split(",")) if args.only else {"start-up", "sweep", "zoo", "flat", "blocks", "curve", "repeat"}
     py = sys.executable
     # -P: the checkout on PYTHONPATH, not the current folder, provides archspec
     cli = [py, "-P", "-m", "archspec"]
@@ -248,6 +253,9 @@ def main() -> None:
     if "blocks" in only:
         report(f"A block-built network of {args.largest:,} layers", {
             f"blocks {args.largest:,}": probe_command("blocks", args.largest)}, 1)
+    if "repeat" in only:
+        report(f"One layer repeated: `relu x {args.largest - 1:,}`", {
+            f"relu x {args.largest - 1:,}": probe_command("repeat", args.largest - 1)}, 1)
     print("\n".join(lines))
 
 
