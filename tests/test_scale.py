@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from archspec import analyze, load, loads
+from archspec import ArchError, analyze, load, loads
 from archspec.graph.expand import Expander
 
 
@@ -147,3 +147,20 @@ def test_a_sweep_over_set_values_parses_each_file_once() -> None:
         assert parse(text, "b.arch") is not first  # another file, another tree (its locations name it)
         assert parse(text + "relu\n", "a.arch") is not first  # the file changed
     assert parse(text, "a.arch") is not first
+
+
+def test_a_block_call_shares_the_weights_of_a_replayed_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    # t is the output of the third call of unit, a replay (recorded at the second); `shares=t`
+    # finds that instance by its output: the conv's 16*16*9 + 16 = 2,320 weights counted once, there
+    from archspec.graph import replay
+
+    replays = []
+    real = replay.replay
+    monkeypatch.setattr(replay, "replay", lambda *args: replays.append(args[-2]) or real(*args))
+    unit = "input 16 x 8 x 8\nblock unit() {\n  conv(16, 3, pad=1) > relu\n}\nt = unit x 3\n"
+    costs = {c.name: c for c in analyze(loads(unit + "v = t > unit(shares=t)\n")).layers}
+    assert replays == ["t.unit3"]
+    assert [(costs[n].params, costs[n].shares) for n in ("t.unit3.conv", "v.conv")] == [
+        (2320, None), (0, "t.unit3.conv")]
+    with pytest.raises(ArchError, match="shares= names the output of an earlier call of block 'unit'"):
+        loads(unit + "r = t > relu\nv = r > unit(shares=r)\n")

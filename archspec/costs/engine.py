@@ -177,6 +177,12 @@ def analysed_nodes(graph: Graph, upto: str | None) -> list[int]:
         spec = f"{graph.path}: the spec" if graph.path else "the spec"
         raise ArchError(f"{spec} declares no input (add a line like `input 3 x 224 x 224`)")
     if upto is None:
+        # Every node, numbered by the int objects the graph already holds: the
+        # index's values, given to the nodes in the order they were made (a
+        # million-layer analysis would otherwise hold a million more ints).
+        numbers = list(graph.index.values())
+        if len(numbers) == len(graph.nodes) and all(map(int.__eq__, numbers, range(len(numbers)))):
+            return numbers
         return list(range(len(graph.nodes)))
     if not upto.strip():
         raise ArchError("give a layer name", argument="upto")

@@ -65,8 +65,10 @@ class Expander(Evaluator):
         self.call_stack: list[Block] = []
         self.prefixes: set[str] = set()
         self.block_sizes: dict[int, int] = {}  # by id(Block): the most layers one call has made
-        # block instances by their output node: (block, first node, one past the last)
-        self.instances: dict[int, tuple[str, int, int]] = {}
+        # block instances by their output node, as positions in graph.blocks: indexed
+        # only when a `shares=` looks one up (a million-layer network never may)
+        self.instance_at: dict[int, int] = {}
+        self.instances_indexed = 0  # how many of graph.blocks instance_at has seen
         # One Location object per place in the text: `relu x 999999` makes its
         # layers at one place, and the analysis shares the figures of layers
         # whose layer and location objects are the same (costs/engine.py).
@@ -442,7 +444,6 @@ class Expander(Evaluator):
         made = len(self.graph.nodes) - before
         self.block_sizes[id(block)] = max(made, self.block_sizes.get(id(block), 0))
         self.graph.aliases.setdefault(prefix, output.node)
-        self.instances[output.node] = (block.name, before, len(self.graph.nodes))
         self.graph.blocks.append(BlockInstance(block.name, prefix, tensor.node, before, len(self.graph.nodes),
                                                output.node, args, len(self.call_stack)))
         if step.shares is not None:
@@ -461,8 +462,7 @@ class Expander(Evaluator):
         before = len(self.graph.nodes)
         recording = key is not None and self.calls_by_key.get(key) == 1 and \
             replay.clean_prefix(self.graph, self.prefixes, prefix)
-        claimed, aliases, instances = len(self.claimed), len(self.graph.aliases), len(self.instances)
-        blocks = len(self.graph.blocks)
+        claimed, aliases, blocks = len(self.claimed), len(self.graph.aliases), len(self.graph.blocks)
         try:
             for stmt in block.definition.body:
                 self.run_statement(stmt, scope, {})
@@ -474,7 +474,7 @@ class Expander(Evaluator):
             self.calls_by_key[key] = self.calls_by_key.get(key, 0) + 1
         if recording and key is not None:
             made = replay.record(self.graph, prefix, before, tensor.node, self.claimed[claimed:], aliases,
-                                 self.instances, instances, blocks, scope.current.node, args)
+                                 blocks, scope.current.node, args)
             if made is not None:
                 self.records[key] = made
         return scope.current, args
@@ -498,7 +498,7 @@ class Expander(Evaluator):
         made = self.records.get(key) if key is not None else None
         if made is None or len(self.graph.nodes) + len(made.nodes) > MAX_LAYERS:
             return None
-        output = replay.replay(self.graph, self.prefixes, self.claimed, self.instances, made, prefix, tensor.node)
+        output = replay.replay(self.graph, self.prefixes, self.claimed, made, prefix, tensor.node)
         return None if output is None else (Tensor(output), made.args)
 
     def share(self, node: int, owner: int, module: ast.Module, pos: ast.Pos) -> None:
@@ -531,17 +531,26 @@ class Expander(Evaluator):
         arrays.update({f"{name} (buffer)": f(site) for name, f in node.layer.buffers().items()})
         return arrays
 
+    def instance_ending_at(self, node: int) -> BlockInstance | None:
+        """The latest block instance whose output is `node`, if any."""
+        blocks = self.graph.blocks
+        for position in range(self.instances_indexed, len(blocks)):
+            self.instance_at[blocks[position].output] = position
+        self.instances_indexed = len(blocks)
+        found = self.instance_at.get(node)
+        return None if found is None else blocks[found]
+
     def share_instance(self, block: str, start: int, step: BlockStep) -> None:
         """A block call with `shares=t`: each of its layers uses the weights of
         the same layer of the earlier instance of that block whose output is t."""
         assert step.shares is not None
-        earlier = self.instances.get(step.shares.node)
-        if earlier is None or earlier[0] != block:
+        earlier = self.instance_ending_at(step.shares.node)
+        if earlier is None or earlier.block != block:
             raise self.error(f"shares= names the output of an earlier call of block '{block}' "
                              "(its weights are the ones to use)", step.module, step.pos)
         graph = self.graph
         mine = [i for i in range(start, len(graph.nodes)) if graph.nodes[i].layer is not None]
-        theirs = [i for i in range(earlier[1], earlier[2]) if graph.nodes[i].layer is not None]
+        theirs = [i for i in range(earlier.first, earlier.end) if graph.nodes[i].layer is not None]
         if [graph.nodes[i].kind for i in mine] != [graph.nodes[i].kind for i in theirs]:
             raise self.error(f"this call of '{block}' makes other layers than the call it shares weights "
                              "with (its arguments change its structure)", step.module, step.pos)

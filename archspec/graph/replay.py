@@ -62,8 +62,7 @@ class Record(NamedTuple):
     nodes: tuple[Made, ...]
     prefixes: tuple[str, ...]  # suffixes of the prefixes claimed inside (nested blocks, groups)
     aliases: tuple[tuple[str, int], ...]  # suffix -> relative node
-    instances: tuple[tuple[int, str, int, int], ...]  # nested block instances, relative
-    blocks: tuple[Nested, ...]  # the same, as graph.blocks lists them (views group layers by them)
+    blocks: tuple[Nested, ...]  # block instances made inside, as graph.blocks lists them
     output: int  # relative node of the instance's output (EXTERNAL: its input)
     args: tuple[tuple[str, Any], ...]  # the values the block's parameters took
 
@@ -91,7 +90,7 @@ def clean_prefix(graph: Graph, prefixes: set[str], prefix: str) -> bool:
 
 
 def record(graph: Graph, prefix: str, first: int, source: int, claimed: list[str], aliases_before: int,
-           instances: dict[int, tuple[str, int, int]], instances_before: int, blocks_before: int, output: int,
+           blocks_before: int, output: int,
            args: tuple[tuple[str, Any], ...]) -> Record | None:
     """What an instance that started at node `first` made, or None if it cannot be replayed."""
     start = prefix + "."
@@ -119,15 +118,10 @@ def record(graph: Graph, prefix: str, first: int, source: int, claimed: list[str
         if not name.startswith(start) or target is None:
             return None
         aliases.append((name[len(prefix):], target))
-    nested = []
-    for instance_output, (block, begin, end) in list(instances.items())[instances_before:]:
-        if relative(instance_output) in (None, EXTERNAL) or not (first <= begin <= end <= len(graph.nodes)):
-            return None
-        nested.append((instance_output - first, block, begin - first, end - first))
     blocks = []
     for inner in graph.blocks[blocks_before:]:
         ends = relative(inner.input), relative(inner.output)
-        if not inner.name.startswith(start) or ends[0] is None or ends[1] is None or \
+        if not inner.name.startswith(start) or ends[0] is None or ends[1] in (None, EXTERNAL) or \
                 not first <= inner.first <= inner.end <= len(graph.nodes):
             return None
         blocks.append(Nested(inner.block, inner.name[len(prefix):], ends[0], inner.first - first,
@@ -135,12 +129,12 @@ def record(graph: Graph, prefix: str, first: int, source: int, claimed: list[str
     out = relative(output)
     if out is None:
         return None
-    return Record(tuple(made), tuple(name[len(prefix):] for name in claimed), tuple(aliases), tuple(nested),
-                  tuple(blocks), out, args)
+    return Record(tuple(made), tuple(name[len(prefix):] for name in claimed), tuple(aliases), tuple(blocks), out,
+                  args)
 
 
-def replay(graph: Graph, prefixes: set[str], claimed: list[str], instances: dict[int, tuple[str, int, int]],
-           rec: Record, prefix: str, source: int) -> int | None:
+def replay(graph: Graph, prefixes: set[str], claimed: list[str], rec: Record, prefix: str,
+           source: int) -> int | None:
     """Append a recorded instance under `prefix`, reading `source`; its output
     node, or None (nothing changed) if one of its names is already taken."""
     index = graph.index
@@ -168,8 +162,6 @@ def replay(graph: Graph, prefixes: set[str], claimed: list[str], instances: dict
     claimed.extend(inner)
     for suffix, node in rec.aliases:
         graph.aliases.setdefault(prefix + suffix, number(node))
-    for node, block, begin, end in rec.instances:
-        instances[number(node)] = (block, number(begin), number(end))
     for nested in rec.blocks:
         graph.blocks.append(BlockInstance(nested.block, prefix + nested.suffix, number(nested.input),
                                           number(nested.first), number(nested.end), number(nested.output),
