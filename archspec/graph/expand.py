@@ -288,6 +288,8 @@ class Expander(Evaluator):
         least: dict[int, int] = {}  # by id(step): a block call's least size, read from its body once
 
         def expected(step: Step) -> int:
+            if type(step) is LayerStep and not step.tensors:  # the commonest step: one layer
+                return 1
             if not isinstance(step, BlockStep):
                 return self.expected_size(step)
             if id(step) not in least:  # `unit x 300000` repeats one step object
