@@ -95,6 +95,22 @@ def environment(tree: Path) -> dict[str, str]:
     return env
 
 
+def run_once(command: list[str], tree: Path) -> tuple[float, float, int, str, str]:
+    """Wall and CPU seconds (user + system, the child's own, to the microsecond),
+    exit code, stdout and stderr of one run."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=SPECS_FROM, env=environment(tree), stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return wall, usage.ru_utime + usage.ru_stime, child.returncode, out.read().decode(), err.read().decode()
+
+
 def timed_runs(commands: dict[str, list[str]], trees: dict[str, Path], rounds: int,
                skip: frozenset[tuple[str, str]] = frozenset()) -> dict[tuple[str, str], Any]:
     """{(tree, label): {"wall": [...], "cpu": [...], "peak_mb": x, "probe": [...]}} with every
@@ -106,21 +122,14 @@ def timed_runs(commands: dict[str, list[str]], trees: dict[str, Path], rounds: i
                 if (tree_name, label) in skip:
                     results.setdefault((tree_name, label), {"wall": [], "cpu": [], "probe": []})
                     continue
-                before = os.times()
-                start = time.perf_counter()
-                child = subprocess.run(command, cwd=SPECS_FROM, env=environment(tree), capture_output=True,
-                                       text=True)
-                wall = time.perf_counter() - start
-                after = os.times()
-                if child.returncode != 0:
-                    raise SystemExit(f"{' '.join(command)} failed ({child.returncode}) with {tree}:\n"
-                                     f"{child.stderr[-2000:]}")
-                cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+                wall, cpu, code, out, err = run_once(command, tree)
+                if code != 0:
+                    raise SystemExit(f"{' '.join(command)} failed ({code}) with {tree}:\n{err[-2000:]}")
                 entry = results.setdefault((tree_name, label), {"wall": [], "cpu": [], "probe": []})
                 entry["wall"].append(wall)
                 entry["cpu"].append(cpu)
                 if command[1:3] == [str(HERE / "targets.py"), "--probe"]:
-                    entry["probe"].append(json.loads(child.stdout))
+                    entry["probe"].append(json.loads(out))
     return results
 
 
