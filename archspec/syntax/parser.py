@@ -63,6 +63,10 @@ class LineContinuation:
     _BEFORE_PREFIX = frozenset({"MORETHAN", "COMMA", "LPAR", "LSQB", "EQUAL", "QMARK", "COLON", "ARITH_OP",
                                 "COMP_OP", "LOGIC_OP", "NOT", "_NL", "SEMICOLON"})
 
+    # The token types the loop below looks at; any other only ends a run of prefix operators.
+    _COUNTED = frozenset({"_NL", "LPAR", "LSQB", "RPAR", "RSQB", "COMMA", "SEMICOLON", "QMARK", "NOT", "MINUS",
+                          "ARITH_OP"})
+
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # No look-ahead here: Lark's contextual lexer picks terminals by the
         # parser's current state, so a token must reach the parser before the
@@ -80,6 +84,11 @@ class LineContinuation:
                 raise _NestingError(token, f"the file has more than {MAX_TOKENS:,} tokens; spec files are "
                                            "limited to that (write repeated parts as blocks and repeats)")
             kind = token.type
+            if kind not in self._COUNTED:  # a name, a number, a keyword: nothing to count
+                prefixes = 0
+                previous = token
+                yield token
+                continue
             if kind == "_NL":
                 if depth == 0 and (previous is None or previous.type not in self._JOINERS):
                     conditionals = [0]
