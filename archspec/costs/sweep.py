@@ -288,7 +288,7 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
             totals = _chunked_totals(graph, hs[fast], ws[fast], upto, dtype, convention, figure > EXACT_FIGURE)
     position = {int(p): k for k, p in enumerate(np.flatnonzero(fast))}
     refusals = Refusals(graph, nodes)
-    per_size = []
+    per_size: list[SizeFigures] = []
     for p, (h, w) in enumerate(sizes):
         one: dict[str, int] | None
         error: str | None = None
@@ -297,6 +297,17 @@ def sweep_graph(graph: Graph, sizes: list[tuple[int, int]], batches: list[int],
         else:
             one, error = _engine_figures(graph, refusals, model, (h, w), upto, dtype, convention)
         per_size.append((h, w, one, error))
+    return _rows(graph, nodes, per_size, batches, values)
+
+
+# A size (height, width), its figures for one image, or why it does not run.
+SizeFigures = tuple[int, int, dict[str, int] | None, str | None]
+
+
+def _rows(graph: Graph, nodes: list[int], per_size: list[SizeFigures],
+          batches: list[int], values: dict[str, Any] | None) -> list[SweepRow]:
+    """A row per size and batch from each size's figures for one image (or
+    why it does not run), with the notes of the sizes whose parameters change."""
     running = [(h, w) for h, w, one, _ in per_size if one is not None]
     notes = iter(channels_following_sizes(graph, nodes, running))
     rows = []
@@ -325,25 +336,14 @@ def _probed_rows(graph: Graph, hs: np.ndarray, ws: np.ndarray, batches: list[int
                                 exact)
         totals = {q: np.concatenate([totals[q], part.totals[q]]) for q in QUANTITIES}
         failed = np.concatenate([failed, bad])
-    sizes = list(zip(hs.tolist(), ws.tolist()))
-    running = [size for p, size in enumerate(sizes) if not failed[p]]
     nodes = analysed_nodes(graph, upto)
-    notes = iter(channels_following_sizes(graph, nodes, running))
     refusals = Refusals(graph, nodes)
-    rows = []
-    tokens = graph.nodes[graph.input_ids[0]].layout == TOKENS  # (a scan of every node: once, not per row)
-    for p, (h, w) in enumerate(sizes):
+    per_size: list[SizeFigures] = []
+    for p, (h, w) in enumerate(zip(hs.tolist(), ws.tolist())):
         one = None if failed[p] else {q: int(totals[q][p]) for q in QUANTITIES}
         error = None if one is not None else refusals.why((h, w)) or "the network does not run at this size"
-        said = next(notes) if one is not None else []
-        for batch in batches:
-            figures = None
-            if one is not None:
-                figures = dict(one)
-                for q in ("flops", "macs", "feature_bytes"):  # the engine multiplies each layer by the batch
-                    figures[q] *= batch
-            rows.append(SweepRow(dict(values or {}), h, w, batch, figures, error, said, tokens))
-    return rows
+        per_size.append((h, w, one, error))
+    return _rows(graph, nodes, per_size, batches, values)
 
 
 def largest_figures(graph: Graph, hs: np.ndarray, ws: np.ndarray, upto: str | None, dtype: str,
